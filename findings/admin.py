@@ -1,0 +1,102 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Area, Finding, Inspection, Measure, Membership, Organisation, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+    list_display = ["username", "display_name", "job_title", "email", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "memberships__role", "memberships__organisation"]
+    search_fields = ["username", "display_name", "job_title", "email"]
+    fieldsets = [
+        *BaseUserAdmin.fieldsets,
+        (_("Rectify"), {"fields": ["display_name", "job_title"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "display_name", "job_title", "password1", "password2"],
+            },
+        ),
+    ]
+    inlines = [MembershipInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "phone", "email"]
+    search_fields = ["name", "short_name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["role", "organisation"]
+    search_fields = ["user__username", "user__display_name", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+class AreaInline(admin.TabularInline):
+    model = Area
+    extra = 0
+
+
+@admin.register(Inspection)
+class InspectionAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "organisation", "group", "kind", "onsite_start", "feedback_date"]
+    list_filter = ["kind", "signoff_levels", "organisation"]
+    search_fields = ["code", "organisation__name", "group", "authority"]
+    date_hierarchy = "feedback_date"
+    inlines = [AreaInline]
+
+
+@admin.register(Area)
+class AreaAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "inspection", "position"]
+    list_filter = ["inspection"]
+    search_fields = ["title"]
+
+
+class MeasureInline(admin.TabularInline):
+    model = Measure
+    extra = 0
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(Finding)
+class FindingAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "area",
+        "kind",
+        "status",
+        "responsible_leader",
+        "responsible_person",
+        "deadline",
+    ]
+    list_filter = ["status", "kind", "area__inspection", "responsible_leader"]
+    search_fields = ["statement", "detail", "result", "responsible_department"]
+    list_select_related = ["area", "responsible_leader", "responsible_person"]
+    autocomplete_fields = ["responsible_leader", "responsible_person", "signed_off_by"]
+    readonly_fields = ["version"]
+    inlines = [MeasureInline]
+
+
+@admin.register(Measure)
+class MeasureAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "finding", "owner", "deadline", "done_on"]
+    list_filter = ["finding__area__inspection"]
+    search_fields = ["text"]
+    autocomplete_fields = ["owner"]

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from findings import demo
+
+
+class Command(BaseCommand):
+    help = "Load the seed inspection (xinhua-cyl-2023) and the demo accounts; safe to run again."
+
+    def handle(self, *args, **options):
+        counts = demo.load_seed()
+        self.stdout.write(
+            f"Demo data: {counts['created']} created, {counts['present']} already present."
+        )
+        if options["verbosity"] >= 1:
+            self.stdout.write(self.login_table())
+
+    @staticmethod
+    def login_table():
+        seed = demo.read_seed()
+        rows = [(demo.ADMIN_USERNAME, "系统管理员", "Django admin")]
+        rows += [(p["username"], p["display_name"], p["role"]) for p in seed["people"]]
+        lines = [f"Demo logins (password for all: {demo.DEMO_PASSWORD}):"]
+        lines += [f"  {username:<10} {name} ({role})" for username, name, role in rows]
+        return "\n".join(lines)

@@ -1,0 +1,288 @@
+"""The inspected unit, its people and the findings fed back by the inspection."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=100)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+
+    # last_login changes at every login; it is not part of the audit trail.
+    history = HistoricalRecords(excluded_fields=["last_login", "password"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    postal_address = models.CharField(_("postal address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("staff")
+    LEADER = "leader", _("leader")
+    PRINCIPAL = "principal", _("principal")
+    INSPECTOR = "inspector", _("inspector")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        User, models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation, models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="findings_membership_no_duplicates"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="findings_membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class InspectionKind(models.TextChoices):
+    ROUTINE = "routine", _("routine inspection")
+    SPECIAL = "special", _("special inspection")
+    MOBILE = "mobile", _("mobile inspection")
+    ELEVATED = "elevated", _("elevated inspection")
+    REVIEW = "review", _("follow-up review inspection")
+
+
+class Inspection(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="inspections", verbose_name=_("organisation")
+    )
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    authority = models.CharField(_("authority"), max_length=100)
+    group = models.CharField(_("inspection group"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=InspectionKind.choices)
+    onsite_start = models.DateField(_("on-site from"))
+    onsite_end = models.DateField(_("on-site until"))
+    feedback_date = models.DateField(_("feedback date"))
+    signoff_levels = models.PositiveSmallIntegerField(
+        _("sign-off levels"),
+        default=1,
+        choices=[
+            (1, _("one level: the responsible leader")),
+            (2, _("two levels: leader, then principal")),
+        ],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-feedback_date", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=InspectionKind.values), name="findings_inspection_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(signoff_levels__in=[1, 2]),
+                name="findings_inspection_signoff_levels_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(onsite_end__gte=models.F("onsite_start")),
+                name="findings_inspection_onsite_period_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.group} · {self.onsite_start:%Y}"
+
+
+class Area(models.Model):
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="areas", verbose_name=_("inspection")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["inspection", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "position"], name="findings_area_position_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.title}"
+
+
+class FindingKind(models.TextChoices):
+    IMMEDIATE = "immediate", _("fix at once")
+    DEADLINE = "deadline", _("fix by a deadline")
+    ONGOING = "ongoing", _("ongoing")
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", _("not started")
+    IN_PROGRESS = "in_progress", _("in progress")
+    SUBMITTED = "submitted", _("awaiting sign-off")
+    ENDORSED = "endorsed", _("awaiting the principal")
+    SIGNED_OFF = "signed_off", _("signed off")
+    ONGOING = "ongoing", pgettext_lazy("finding status", "signed off, ongoing")
+
+
+SIGNED_OFF_STATUSES = (Status.SIGNED_OFF, Status.ONGOING)
+
+
+class Finding(models.Model):
+    area = models.ForeignKey(Area, models.CASCADE, related_name="findings", verbose_name=_("area"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    statement = models.TextField(_("statement"))
+    detail = models.TextField(_("detail"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=FindingKind.choices, default=FindingKind.DEADLINE
+    )
+    responsible_leader = models.ForeignKey(
+        User,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_findings",
+        verbose_name=_("responsible leader"),
+    )
+    responsible_person = models.ForeignKey(
+        User,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_findings",
+        verbose_name=_("responsible person"),
+    )
+    responsible_department = models.CharField(
+        _("responsible department"), max_length=100, blank=True
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    result = models.TextField(_("result"), blank=True)
+    signed_off_by = models.ForeignKey(
+        User,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signed_off_findings",
+        verbose_name=_("signed off by"),
+    )
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    # Bumped by every service that writes the finding; edit forms carry it to refuse lost updates.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["area__position", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "number"], name="findings_finding_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="findings_finding_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=FindingKind.values), name="findings_finding_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=FindingKind.DEADLINE) | Q(deadline__isnull=False),
+                name="findings_finding_deadline_required",
+            ),
+        ]
+        indexes = [
+            # 我的工作: open findings of a responsible person / leader, by deadline
+            models.Index(
+                fields=["responsible_person", "status", "deadline"],
+                name="findings_finding_person_idx",
+            ),
+            models.Index(
+                fields=["responsible_leader", "status", "deadline"],
+                name="findings_finding_leader_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.area.position}.{self.number} {self.statement[:40]}"
+
+    @property
+    def is_signed_off(self):
+        return self.status in SIGNED_OFF_STATUSES
+
+
+class Measure(models.Model):
+    finding = models.ForeignKey(
+        Finding, models.CASCADE, related_name="measures", verbose_name=_("finding")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.TextField(_("measure"))
+    owner = models.ForeignKey(
+        User,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_measures",
+        verbose_name=_("owner"),
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["finding", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["finding", "position"],
+                name="findings_measure_position_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.text[:40]}"

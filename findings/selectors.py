@@ -1,0 +1,156 @@
+"""Reads: what a user may see, and the history of a finding."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Finding, Inspection, Measure, Membership, User
+
+# Fields of a finding that are bookkeeping, not content worth showing in its history.
+UNSHOWN_FIELDS = {"version"}
+
+
+def inspections_for_user(user):
+    return (
+        Inspection.objects.filter(organisation__memberships__user=user)
+        .select_related("organisation")
+        .distinct()
+    )
+
+
+def membership_for(user, organisation):
+    """The user's membership in the organisation, or None."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, organisation=organisation).first()
+
+
+def get_inspection_for_user(user, code):
+    """The inspection and the user's membership in its unit; 404 for non-members."""
+    inspection = get_object_or_404(Inspection.objects.select_related("organisation"), code=code)
+    membership = membership_for(user, inspection.organisation)
+    if membership is None:
+        raise Http404
+    return inspection, membership
+
+
+def get_finding_for_user(user, code, pk, *, queryset=None):
+    """The finding (of that inspection) and the user's membership; 404 for non-members."""
+    inspection, membership = get_inspection_for_user(user, code)
+    queryset = queryset if queryset is not None else Finding.objects.all()
+    finding = get_object_or_404(
+        queryset.select_related(
+            "area", "responsible_leader", "responsible_person", "signed_off_by"
+        ),
+        pk=pk,
+        area__inspection=inspection,
+    )
+    finding.area.inspection = inspection
+    return finding, membership
+
+
+def findings_of_inspection(inspection, *, status=None, area=None, person=None):
+    """The findings of an inspection in ledger order, with what the list shows, filtered."""
+    findings = (
+        Finding.objects.filter(area__inspection=inspection)
+        .select_related("area", "responsible_leader", "responsible_person")
+        .order_by("area__position", "number")
+    )
+    if status:
+        findings = findings.filter(status=status)
+    if area:
+        findings = findings.filter(area__position=area)
+    if person:
+        findings = findings.filter(
+            Q(responsible_leader_id=person) | Q(responsible_person_id=person)
+        )
+    return findings
+
+
+def people_of_organisation(organisation):
+    return User.objects.filter(memberships__organisation=organisation).order_by("display_name")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    when: datetime
+    who: object  # User or None
+    reason: str
+    subject: str  # what changed: the finding, or "措施 2"
+    field: str  # verbose name
+    old: str
+    new: str
+
+
+def _display(field, value, users):
+    if value is None or value == "":
+        return ""
+    if field.is_relation:
+        return str(users.get(value, value))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def field_changes(records, model, *, subject):
+    """Field-level changes between consecutive history records (oldest first in the result).
+
+    `records` are the history records of one object, newest first, with
+    history_user selected. Users referred to by foreign keys are read in one query.
+    """
+    records = list(records)
+    deltas = []
+    for newer, older in zip(records, records[1:], strict=False):
+        delta = newer.diff_against(older)
+        changes = [c for c in delta.changes if c.field not in UNSHOWN_FIELDS]
+        if changes:
+            deltas.append((newer, changes))
+    user_ids = {
+        value
+        for _, changes in deltas
+        for change in changes
+        if model._meta.get_field(change.field).is_relation
+        for value in (change.old, change.new)
+        if value
+    }
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    result = []
+    for record, changes in reversed(deltas):
+        for change in changes:
+            field = model._meta.get_field(change.field)
+            result.append(
+                FieldChange(
+                    when=record.history_date,
+                    who=record.history_user,
+                    reason=record.history_change_reason or "",
+                    subject=subject,
+                    field=str(field.verbose_name),
+                    old=_display(field, change.old, users),
+                    new=_display(field, change.new, users),
+                )
+            )
+    return result
+
+
+def finding_history(finding):
+    """Every field change of the finding and its measures, oldest first."""
+    changes = field_changes(
+        finding.history.select_related("history_user").order_by("-history_date", "-history_id"),
+        Finding,
+        subject=str(Finding._meta.verbose_name),
+    )
+    measure_records = (
+        Measure.history.filter(finding_id=finding.pk)
+        .select_related("history_user")
+        .order_by("id", "-history_date", "-history_id")
+    )
+    by_measure = {}
+    for record in measure_records:
+        by_measure.setdefault(record.id, []).append(record)
+    for records in by_measure.values():
+        subject = f"{Measure._meta.verbose_name} {records[0].position}"
+        changes += field_changes(records, Measure, subject=subject)
+    return sorted(changes, key=lambda c: c.when)

@@ -1,0 +1,201 @@
+"""Shared test fixtures: a unit with one person per role, an outsider, the seed, a browser.
+
+People are named by role, as in the demo data.
+"""
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+
+from findings import demo
+from findings.models import (
+    Area,
+    Finding,
+    FindingKind,
+    Inspection,
+    InspectionKind,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by
+# the test itself are still synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "test-pass-123"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Static files straight from the finders (no collectstatic manifest in tests),
+    # a fast password hasher, and uploaded files in a throw-away folder.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def make_user(username, display_name, job_title=""):
+    user = User(username=username, display_name=display_name, job_title=job_title)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@dataclass
+class Unit:
+    organisation: Organisation
+    inspection: Inspection
+    areas: list
+    principal: User
+    leader: User
+    other_leader: User
+    staff: User
+    other_staff: User
+    inspector: User
+
+    def add_findings(self, count, *, area=None, **fields):
+        """Add `count` findings (led by `leader`, assigned to `staff` unless given)."""
+        area = area or self.areas[0]
+        start = (area.findings.order_by("-number").values_list("number", flat=True).first()) or 0
+        defaults = {
+            "kind": FindingKind.DEADLINE,
+            "deadline": date.today() + timedelta(days=30),
+            "responsible_leader": self.leader,
+            "responsible_person": self.staff,
+        }
+        defaults.update(fields)
+        return [
+            Finding.objects.create(
+                area=area, number=start + i + 1, statement=f"问题{start + i + 1}", **defaults
+            )
+            for i in range(count)
+        ]
+
+
+def make_unit(prefix="u", name="测试单位", code="test-2024", signoff_levels=1):
+    organisation = Organisation.objects.create(
+        name=name,
+        short_name=name[:4],
+        phone="0311-12345678",
+        postal_address="某市某区某路1号",
+        postcode="050000",
+        email="unit@example.org",
+    )
+    people = {}
+    for attr, display, role in [
+        ("principal", "书记", Role.PRINCIPAL),
+        ("leader", "副书记", Role.LEADER),
+        ("other_leader", "纪检委员", Role.LEADER),
+        ("staff", "办公室干事", Role.STAFF),
+        ("other_staff", "组织干事", Role.STAFF),
+        ("inspector", "巡察组组长", Role.INSPECTOR),
+    ]:
+        user = make_user(f"{prefix}-{attr}", display)
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+        people[attr] = user
+    inspection = Inspection.objects.create(
+        organisation=organisation,
+        code=code,
+        authority="区委",
+        group="区委第一巡察组",
+        kind=InspectionKind.ROUTINE,
+        onsite_start=date(2024, 3, 1),
+        onsite_end=date(2024, 4, 30),
+        feedback_date=date(2024, 6, 1),
+        signoff_levels=signoff_levels,
+    )
+    areas = [
+        Area.objects.create(inspection=inspection, position=i, title=f"聚焦第{i}方面")
+        for i in (1, 2)
+    ]
+    return Unit(organisation=organisation, inspection=inspection, areas=areas, **people)
+
+
+@pytest.fixture
+def unit(db):
+    return make_unit()
+
+
+@pytest.fixture
+def other_unit(db):
+    return make_unit(prefix="x", name="另一单位", code="other-2024")
+
+
+@pytest.fixture
+def outsider(other_unit):
+    """A staff member of another unit."""
+    return other_unit.staff
+
+
+@pytest.fixture
+def seeded(db):
+    demo.load_seed()
+    return Inspection.objects.get(code="xinhua-cyl-2023")
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail("Debian's chromium is not installed: `make test` installs it.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def login(page, username, password=PASSWORD):
+    """Log in through the login form, as a person would."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+SEED_NOTICE = os.environ.get(
+    "RECTIFY_SEED_NOTICE",
+    str(demo.settings.BASE_DIR.parent / "shared" / "seed" / "notice-xinhua-cyl-2023.txt"),
+)
+
+
+@pytest.fixture(scope="session")
+def seed_notice_lines():
+    """The non-empty lines of the real notice in ../shared/seed, stripped."""
+    with open(SEED_NOTICE, encoding="utf-8") as f:
+        return [line.strip() for line in f.read().splitlines() if line.strip()]
