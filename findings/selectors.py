@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -28,18 +29,23 @@ def membership_for(user, organisation):
     return Membership.objects.filter(user=user, organisation=organisation).first()
 
 
-def get_inspection_for_user(user, code):
-    """The inspection and the user's membership in its unit; 404 for non-members."""
+def get_inspection_for_user(user, code, *, roles=None):
+    """The inspection and the user's membership in its unit.
+
+    Non-members get 404; members whose role is not in `roles` (when given) get 403.
+    """
     inspection = get_object_or_404(Inspection.objects.select_related("organisation"), code=code)
     membership = membership_for(user, inspection.organisation)
     if membership is None:
         raise Http404
+    if roles is not None and membership.role not in roles:
+        raise PermissionDenied
     return inspection, membership
 
 
-def get_finding_for_user(user, code, pk, *, queryset=None):
-    """The finding (of that inspection) and the user's membership; 404 for non-members."""
-    inspection, membership = get_inspection_for_user(user, code)
+def get_finding_for_user(user, code, pk, *, roles=None, queryset=None):
+    """The finding (of that inspection) and the user's membership; 404 / 403 as above."""
+    inspection, membership = get_inspection_for_user(user, code, roles=roles)
     queryset = queryset if queryset is not None else Finding.objects.all()
     finding = get_object_or_404(
         queryset.select_related(
