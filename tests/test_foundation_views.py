@@ -167,3 +167,12 @@ def test_the_finding_page_shows_measures_and_field_history(client, unit):
     [change] = [c for c in response.context["history"] if c.field == "责任人"]
     assert (change.old, change.new, change.reason) == ("办公室干事", "组织干事", "调整分工")
     assert "调整分工" in page
+
+
+def test_a_browser_asking_for_english_still_gets_chinese_until_the_user_switches(client, unit):
+    client.force_login(unit.staff)
+    url = reverse("findings:inspection_list")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "巡察" in page and "Inspections" not in page
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert "Inspections" in client.get(url).content.decode()
