@@ -266,3 +266,24 @@ def test_a_database_restart_gives_a_clean_error_page_and_then_service_again(outa
     assert db.count("SELECT count(*) FROM axes_accesslog") == 1
     assert other.log_in("leader", PASSWORD)[0] == 200
     assert db.count("SELECT count(*) FROM django_session") == sessions + 1
+
+
+def test_postgresql_connections_have_timeouts():
+    from rectify.settings import database_from_url
+
+    database = database_from_url("postgres://rectify@db.internal:5432/rectify")
+    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["OPTIONS"]["connect_timeout"] == 5
+    assert database["OPTIONS"]["options"] == "-c statement_timeout=30000"
+
+
+@pytest.mark.django_db
+def test_a_statement_running_too_long_is_cancelled():
+    if connection.vendor != "postgresql":
+        pytest.skip("runs on the PostgreSQL leg of CI (DATABASE_URL=postgres://…)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == ("30s",)
+        cursor.execute("SET LOCAL statement_timeout = 50")
+        with pytest.raises(OperationalError, match="statement timeout"):
+            cursor.execute("SELECT pg_sleep(1)")
