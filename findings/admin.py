@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from rectify.history_admin import ReadOnlyHistoryAdmin
 
 from .models import Area, Finding, Inspection, Measure, Membership, Organisation, User
 
@@ -13,7 +14,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+class UserAdmin(ReadOnlyHistoryAdmin, BaseUserAdmin):
     list_display = ["username", "display_name", "job_title", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "memberships__role", "memberships__organisation"]
     search_fields = ["username", "display_name", "job_title", "email"]
@@ -32,16 +33,20 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
     ]
     inlines = [MembershipInline]
 
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, never deleted: the history names who made each change.
+        return False
+
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "short_name", "phone", "email"]
     search_fields = ["name", "short_name"]
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(ReadOnlyHistoryAdmin):
     list_display = ["user", "organisation", "role"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__username", "user__display_name", "organisation__name"]
@@ -54,7 +59,7 @@ class AreaInline(admin.TabularInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(SimpleHistoryAdmin):
+class InspectionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["code", "organisation", "group", "kind", "onsite_start", "feedback_date"]
     list_filter = ["kind", "signoff_levels", "organisation"]
     search_fields = ["code", "organisation__name", "group", "authority"]
@@ -63,7 +68,7 @@ class InspectionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(SimpleHistoryAdmin):
+class AreaAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "inspection", "position"]
     list_filter = ["inspection"]
     search_fields = ["title"]
@@ -76,7 +81,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Finding)
-class FindingAdmin(SimpleHistoryAdmin):
+class FindingAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "__str__",
         "area",
@@ -95,7 +100,7 @@ class FindingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
+class MeasureAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "finding", "owner", "deadline", "done_on"]
     list_filter = ["finding__area__inspection"]
     search_fields = ["text"]

@@ -5,9 +5,11 @@ DATABASE_URL to a postgres:// address.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,7 +46,13 @@ def database_from_url(url):
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {"connect_timeout": envint("DB_CONNECT_TIMEOUT", "5"), **options},
+            "OPTIONS": {
+                # Fail fast when the server is away; cap any one statement so a stuck
+                # query cannot hold a worker (and its locks) indefinitely.
+                "connect_timeout": envint("DB_CONNECT_TIMEOUT", "5"),
+                "options": f"-c statement_timeout={envint('DB_STATEMENT_TIMEOUT_MS', '30000')}",
+                **options,
+            },
         }
     raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
 
@@ -69,6 +77,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "csp",
+    "axes",
+    "rectify",
     "findings",
     "ledger",
     "reports",
@@ -76,8 +87,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "rectify.sessions.RenewSessionMiddleware",
     "rectify.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,6 +98,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "rectify.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rectify.urls"
@@ -114,12 +130,68 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "findings:inspection_list"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Security. Secure defaults when DEBUG is off; HTTPS=0 relaxes the HTTPS-only settings
+# for a plain-HTTP intranet install, and each one can still be set on its own.
+HTTPS = envbool("HTTPS", "False" if DEBUG else "True")
+# Behind a reverse proxy that terminates TLS, sets X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For (and strips what the client sent).
+BEHIND_PROXY = envbool("BEHIND_PROXY", "False")
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(HTTPS))
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(HTTPS))
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(HTTPS))
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(HTTPS))
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(HTTPS))
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token: forms carry it in a hidden field
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A session ends after this many seconds without a request (rectify.sessions renews it).
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(8 * 3600))
+
+# django-csp 4: everything from this origin only; no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one username from one
+# address lock that pair for LOGIN_LOCKOUT_MINUTES, counted from the last failure.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "30"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rectify.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "rectify.security.client_ip"
+
+# History is append-only: the admin's history page shows past versions, never reverts.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
