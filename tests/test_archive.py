@@ -1,0 +1,463 @@
+"""The inspection archive: export_inspection / import_inspection (issue 6, point 6)."""
+
+import hashlib
+import io
+import json
+import zipfile
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.core.management.color import no_style
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from findings import archive
+from findings.models import Area, Finding, Inspection, Measure, Membership, Status, User
+
+# --- Data -------------------------------------------------------------------------------------
+
+
+def build_history(unit):
+    """The unit's inspection with findings, measures and a history of changes with reasons,
+    made by people (history_user), including rows deleted since."""
+    findings = unit.add_findings(3)
+    findings += unit.add_findings(2, area=unit.areas[1], responsible_person=unit.other_staff)
+    for finding in findings[:3]:
+        for position in (1, 2):
+            measure = Measure(
+                finding=finding, position=position, text=f"措施{position}", owner=unit.staff
+            )
+            measure._change_reason = "制定措施"
+            measure._history_user = unit.leader
+            measure.save()
+    finding = findings[0]
+    finding.status = Status.SIGNED_OFF
+    finding.result = "已完成整改"
+    finding.signed_off_by = unit.leader
+    finding.signed_off_at = timezone.now()
+    finding._change_reason = "销号"
+    finding._history_user = unit.leader
+    finding.save()
+    gone = finding.measures.get(position=2)
+    gone._change_reason = "措施合并"
+    gone._history_user = unit.staff
+    gone.delete()
+    # An area added by mistake and removed again, with a finding in it.
+    extra = Area.objects.create(inspection=unit.inspection, position=9, title="误加的方面")
+    unit.add_findings(1, area=extra)
+    extra._change_reason = "删除误加的方面"
+    extra.delete()
+    unit.organisation.phone = "0311-87654321"
+    unit.organisation._change_reason = "更新联系电话"
+    unit.organisation.save()
+    unit.staff.job_title = "办公室主任"
+    unit.staff._history_user = unit.principal
+    unit.staff._change_reason = "岗位调整"
+    unit.staff.save()
+    return unit
+
+
+@pytest.fixture
+def history_unit(unit, other_unit):
+    """`unit` with history, beside another unit that must stay out of its archive."""
+    other_unit.add_findings(2)
+    return build_history(unit)
+
+
+def archive_tables():
+    return sorted(
+        {
+            model._meta.db_table
+            for app in archive.ARCHIVED_APPS
+            for model in apps.get_app_config(app).get_models(include_auto_created=True)
+        }
+    )
+
+
+def empty_database():
+    """Every table of the archived apps emptied, sequences restarted: an empty database."""
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:  # TRUNCATE refuses while deferred foreign-key checks are pending
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    connection.ops.execute_sql_flush(
+        connection.ops.sql_flush(
+            no_style(), archive_tables(), reset_sequences=True, allow_cascade=True
+        )
+    )
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    assert not Inspection.objects.exists() and not User.objects.exists()
+
+
+def entries(zip_bytes):
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as z:
+        return {info.filename: z.read(info.filename) for info in z.infolist()}
+
+
+def rows_of(zip_bytes):
+    return json.loads(entries(zip_bytes)[archive.DATA])
+
+
+def rezip(zip_bytes, **changes):
+    """The archive with some entries replaced (bytes) or removed (None), manifest untouched."""
+    contents = {**entries(zip_bytes), **changes}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, value in contents.items():
+            if value is not None:
+                z.writestr(name, value)
+    return buffer.getvalue()
+
+
+def storage_hashes(zip_bytes):
+    """SHA-256 of every file the archive names, as found in storage now."""
+    names = [
+        n.removeprefix(archive.FILES_DIR)
+        for n in entries(zip_bytes)
+        if n.startswith(archive.FILES_DIR)
+    ]
+    return {n: hashlib.sha256(default_storage.open(n).read()).hexdigest() for n in names}
+
+
+# --- Round trip -------------------------------------------------------------------------------
+
+
+def test_importing_an_export_into_an_empty_database_gives_a_byte_identical_export(
+    history_unit,
+):
+    code = history_unit.inspection.code
+    first = archive.export_inspection(code)
+    history_before = list(
+        Finding.history.filter(area__inspection=history_unit.inspection)
+        .order_by("history_id")
+        .values_list("history_id", "history_date", "history_change_reason", "history_user")
+    )
+    empty_database()
+
+    imported = archive.import_inspection(io.BytesIO(first.archive))
+    second = archive.export_inspection(code)
+
+    assert imported.rows == first.rows
+    assert entries(second.archive) == entries(first.archive)
+    assert second.archive == first.archive
+    # Saved raw: no history row added, dates and reasons and people as they were.
+    history_after = list(
+        Finding.history.filter(area__inspection__code=code)
+        .order_by("history_id")
+        .values_list("history_id", "history_date", "history_change_reason", "history_user")
+    )
+    assert history_after == history_before
+    assert storage_hashes(second.archive) == storage_hashes(first.archive)
+
+
+def test_the_archive_holds_the_inspection_its_history_its_unit_and_its_people_only(
+    history_unit, other_unit
+):
+    unit = history_unit
+    rows = rows_of(archive.export_inspection(unit.inspection.code).archive)
+    by_model = {}
+    for row in rows:
+        by_model.setdefault(row["model"], []).append(row)
+
+    def pks(model):
+        return {row["pk"] for row in by_model.get(model, [])}
+
+    assert pks("findings.inspection") == {unit.inspection.pk}
+    assert pks("findings.organisation") == {unit.organisation.pk}
+    assert pks("findings.finding") == set(
+        Finding.objects.filter(area__inspection=unit.inspection).values_list("pk", flat=True)
+    )
+    assert pks("findings.membership") == set(
+        Membership.objects.filter(organisation=unit.organisation).values_list("pk", flat=True)
+    )
+    people = {unit.principal, unit.leader, unit.other_leader, unit.staff}
+    people |= {unit.other_staff, unit.inspector}
+    assert pks("findings.user") == {user.pk for user in people}
+    # History: of the deleted measure, the deleted area and its finding, the unit, a user.
+    measures = by_model["findings.historicalmeasure"]
+    assert {"制定措施", "措施合并"} <= {r["fields"]["history_change_reason"] for r in measures}
+    assert any(r["fields"]["history_type"] == "-" for r in measures)
+    areas = by_model["findings.historicalarea"]
+    assert {r["fields"]["title"] for r in areas} >= {"误加的方面"}
+    deleted_area = next(r for r in areas if r["fields"]["history_type"] == "-")["fields"]["id"]
+    assert any(r["fields"]["area"] == deleted_area for r in by_model["findings.historicalfinding"])
+    assert {
+        r["fields"]["history_change_reason"] for r in by_model["findings.historicalorganisation"]
+    } >= {"更新联系电话"}
+    staff_history = [
+        r for r in by_model["findings.historicaluser"] if r["fields"]["id"] == unit.staff.pk
+    ]
+    assert staff_history[-1]["fields"]["history_user"] == unit.principal.pk
+    # Nothing of the other unit.
+    assert other_unit.inspection.pk not in pks("findings.inspection")
+    assert other_unit.staff.pk not in pks("findings.user")
+    assert other_unit.organisation.pk not in pks("findings.organisation")
+    assert not pks("findings.finding") & set(
+        Finding.objects.filter(area__inspection=other_unit.inspection).values_list("pk", flat=True)
+    )
+    # Models in dependency order, rows by pk.
+    order = [row["model"] for row in rows]
+    assert order.index("findings.organisation") < order.index("findings.inspection")
+    assert order.index("findings.user") < order.index("findings.finding")
+    for model_rows in by_model.values():
+        assert [r["pk"] for r in model_rows] == sorted(r["pk"] for r in model_rows)
+
+
+def test_it_keeps_datetimes_to_the_microsecond(history_unit):
+    rows = rows_of(archive.export_inspection(history_unit.inspection.code).archive)
+    dates = [r["fields"]["history_date"] for r in rows if "history_date" in r["fields"]]
+    history = Finding.history.filter(area__inspection=history_unit.inspection)
+    stored = {
+        d.isoformat().replace("+00:00", "Z") for d in history.values_list("history_date", flat=True)
+    }
+    assert any(d.microsecond % 1000 for d in history.values_list("history_date", flat=True))
+    assert stored <= set(dates)
+
+
+def test_two_exports_of_the_same_data_are_byte_identical_with_fixed_timestamps(history_unit):
+    first = archive.export_inspection(history_unit.inspection.code).archive
+    second = archive.export_inspection(history_unit.inspection.code).archive
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert {info.date_time for info in z.infolist()} == {archive.ZIP_TIMESTAMP}
+        manifest = json.loads(z.read(archive.MANIFEST))
+    assert manifest["version"] == archive.VERSION
+    assert (
+        manifest["entries"][archive.DATA]["sha256"]
+        == hashlib.sha256(entries(first)[archive.DATA]).hexdigest()
+    )
+
+
+def test_the_number_of_export_queries_does_not_grow_with_rows(unit):
+    build_history(unit)
+    with CaptureQueriesContext(connection) as few:
+        archive.export_inspection(unit.inspection.code)
+    for finding in unit.add_findings(20):
+        Measure.objects.create(finding=finding, position=1, text="措施", owner=unit.other_staff)
+    with CaptureQueriesContext(connection) as many:
+        archive.export_inspection(unit.inspection.code)
+    assert len(many) == len(few)
+
+
+# --- The commands, committed, on the seed --------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(tmp_path):
+    from findings import demo
+
+    demo.load_seed()
+    code = "xinhua-cyl-2023"
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    out = io.StringIO()
+    call_command("export_inspection", code, "--out", str(first), stdout=out)
+    assert f"Exported inspection {code}" in out.getvalue()
+    largest = Finding.objects.order_by("-pk").values_list("pk", flat=True).first()
+    empty_database()
+
+    call_command("import_inspection", str(first), stdout=out)
+    assert f"Imported inspection {code}" in out.getvalue()
+    call_command("export_inspection", code, "--out", str(second), stdout=io.StringIO())
+    assert second.read_bytes() == first.read_bytes()
+
+    # Sequences were reset (PostgreSQL): new rows, and their history rows, get new ids.
+    area = Area.objects.filter(inspection__code=code).first()
+    finding = Finding.objects.create(
+        area=area, number=99, statement="新问题", deadline=date(2030, 1, 1)
+    )
+    measure = Measure.objects.create(finding=finding, position=1, text="新措施")
+    assert finding.pk > largest
+    assert measure.history.count() == 1 and finding.history.count() == 1
+    user = User.objects.create(username="new-staff", display_name="新干事")
+    assert user.history.count() == 1
+
+
+# --- Refusals ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exported(history_unit):
+    return archive.export_inspection(history_unit.inspection.code).archive
+
+
+def refusal(source):
+    with pytest.raises(archive.ArchiveError) as error:
+        archive.import_inspection(io.BytesIO(source))
+    return str(error.value)
+
+
+def test_it_refuses_an_inspection_that_is_already_there(exported, history_unit):
+    assert "already exists" in refusal(exported)
+
+
+def test_it_refuses_a_database_holding_rows_with_the_same_ids(exported, history_unit):
+    taken = history_unit.leader.pk
+    empty_database()
+    User.objects.create(pk=taken, username="admin", display_name="系统管理员")
+    message = refusal(exported)
+    assert f"findings.user rows with pk {taken} already exist" in message
+    assert not Inspection.objects.exists()
+
+
+def test_it_refuses_a_file_that_is_not_a_zip(db):
+    assert "not a zip archive" in refusal(b"PK but not really a zip")
+
+
+def test_it_refuses_a_zip_without_a_manifest(exported):
+    assert "has no manifest.json" in refusal(rezip(exported, **{archive.MANIFEST: None}))
+
+
+def test_it_refuses_an_unknown_format_version(exported):
+    manifest = json.loads(entries(exported)[archive.MANIFEST])
+    manifest["version"] = 99
+    changed = rezip(exported, **{archive.MANIFEST: json.dumps(manifest)})
+    assert "Unknown archive format version 99" in refusal(changed)
+
+
+def test_it_refuses_changed_data_and_writes_nothing(exported):
+    empty_database()
+    data = entries(exported)[archive.DATA].replace("已完成整改".encode(), "未整改".encode())
+    message = refusal(rezip(exported, **{archive.DATA: data}))
+    assert "data.json does not match its SHA-256" in message
+    assert not Inspection.objects.exists() and not User.objects.exists()
+
+
+def test_it_refuses_an_entry_the_manifest_does_not_list(exported):
+    empty_database()
+    message = refusal(rezip(exported, **{"files/evidence/extra.pdf": b"%PDF-1.7"}))
+    assert "files/evidence/extra.pdf is not listed in manifest.json" in message
+
+
+def test_the_command_reports_a_refusal_clearly(tmp_path, db):
+    path = tmp_path / "notes.zip"
+    path.write_text("not an archive")
+    with pytest.raises(CommandError, match="notes.zip: This is not a zip archive"):
+        call_command("import_inspection", str(path))
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_inspection", str(tmp_path / "missing.zip"))
+    with pytest.raises(CommandError, match="no inspection with the code 'nope'"):
+        call_command("export_inspection", "nope", "--out", str(tmp_path / "x.zip"))
+    assert not (tmp_path / "x.zip").exists()
+
+
+# --- Files -------------------------------------------------------------------------------------
+# No model of this branch has a FileField yet (ledger's Evidence and reports' NoticeVersion
+# come with their branches), so the file handling is tested through test-only models that
+# are never saved: they stand for a row holding one file with its `sha256`, and for a row
+# holding two (`html` + `html_sha256`, `pdf` + `pdf_sha256`).
+
+
+class Attachment(models.Model):
+    file = models.FileField(upload_to="evidence/")
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        app_label = "archive_tests"
+
+    def __str__(self):
+        return str(self.pk)
+
+
+class Publication(models.Model):
+    html = models.FileField(upload_to="notices/")
+    html_sha256 = models.CharField(max_length=64)
+    pdf = models.FileField(upload_to="notices/")
+    pdf_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        app_label = "archive_tests"
+
+    def __str__(self):
+        return str(self.pk)
+
+
+def stored(name, content):
+    assert default_storage.save(name, ContentFile(content)) == name
+    return hashlib.sha256(content).hexdigest()
+
+
+@pytest.fixture
+def file_rows(settings):
+    evidence = Attachment(pk=1, file="evidence/2024/发票.pdf")
+    evidence.sha256 = stored(evidence.file.name, b"%PDF-1.7 invoice")
+    unrecorded = Attachment(pk=2, file="evidence/photo.jpg")
+    stored(unrecorded.file.name, b"\xff\xd8 a photo")
+    published = Publication(pk=1, html="notices/v1.html", pdf="notices/v1.pdf")
+    published.html_sha256 = stored("notices/v1.html", "<p>通报</p>".encode())
+    published.pdf_sha256 = stored("notices/v1.pdf", b"%PDF-1.7 notice")
+    return [evidence, unrecorded, published]
+
+
+def test_files_round_trip_through_the_zip_into_an_empty_storage(file_rows, settings, tmp_path):
+    pairs = archive.file_fields(file_rows)
+    files = archive.read_files(pairs)
+    assert set(files) == {
+        "evidence/2024/发票.pdf",
+        "evidence/photo.jpg",
+        "notices/v1.html",
+        "notices/v1.pdf",
+    }
+    zipped = archive.build_zip(code="test-2024", data=b"[]\n", files=files)
+    manifest = json.loads(entries(zipped)[archive.MANIFEST])
+    assert manifest["entries"]["files/notices/v1.pdf"]["sha256"] == file_rows[2].pdf_sha256
+    assert zipped == archive.build_zip(code="test-2024", data=b"[]\n", files=files)
+
+    settings.MEDIA_ROOT = tmp_path / "empty-media"
+    contents = archive.read_zip(io.BytesIO(zipped))
+    archive.check_files(pairs, contents.files)
+    archive.write_files(pairs, contents.files)
+    for name, content in files.items():
+        assert default_storage.open(name).read() == content
+
+
+def test_it_refuses_to_export_a_file_that_no_longer_matches_its_recorded_hash(file_rows):
+    default_storage.delete("notices/v1.pdf")
+    stored("notices/v1.pdf", b"%PDF-1.7 changed afterwards")
+    with pytest.raises(archive.ArchiveError, match="notices/v1.pdf of archive_tests.publication"):
+        archive.read_files(archive.file_fields(file_rows))
+
+
+def test_it_refuses_to_export_a_missing_file(file_rows):
+    default_storage.delete("evidence/photo.jpg")
+    with pytest.raises(archive.ArchiveError, match="evidence/photo.jpg .* cannot be read"):
+        archive.read_files(archive.file_fields(file_rows))
+
+
+def test_it_refuses_a_changed_file_before_writing_anything(file_rows, settings, tmp_path):
+    pairs = archive.file_fields(file_rows)
+    zipped = archive.build_zip(code="t", data=b"[]\n", files=archive.read_files(pairs))
+    tampered = rezip(zipped, **{"files/evidence/photo.jpg": b"another photo"})
+    settings.MEDIA_ROOT = tmp_path / "empty-media"
+    with pytest.raises(archive.ArchiveError, match="evidence/photo.jpg does not match"):
+        archive.read_zip(io.BytesIO(tampered))
+    assert not (tmp_path / "empty-media").exists()
+
+
+def test_it_refuses_files_that_do_not_match_the_rows(file_rows, settings, tmp_path):
+    pairs = archive.file_fields(file_rows)
+    files = archive.read_files(pairs)
+    with pytest.raises(archive.ArchiveError, match="already exists in storage"):
+        archive.check_files(pairs, files)
+    settings.MEDIA_ROOT = tmp_path / "empty-media"
+    with pytest.raises(archive.ArchiveError, match="notices/v1.html is named by a row but"):
+        archive.check_files(pairs, {k: v for k, v in files.items() if k != "notices/v1.html"})
+    with pytest.raises(archive.ArchiveError, match="notices/old.pdf in the archive is named"):
+        archive.check_files(pairs, {**files, "notices/old.pdf": b"%PDF"})
+    # The archive's own hash can be right while the row records another one.
+    forged = {**files, "evidence/2024/发票.pdf": b"%PDF-1.7 forged"}
+    with pytest.raises(archive.ArchiveError, match="does not match the SHA-256 recorded by"):
+        archive.check_files(pairs, forged)
+    assert not (tmp_path / "empty-media").exists()
+
+
+def test_it_refuses_file_names_that_leave_the_storage(file_rows):
+    for name in ("files/../settings.py", "files//etc/passwd", "files/a/./b"):
+        with pytest.raises(archive.ArchiveError, match="not a file name"):
+            archive._safe_name(name)
