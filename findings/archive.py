@@ -24,22 +24,21 @@ no new history rows, timestamps unchanged); a second export then gives the same 
 
 import datetime
 import hashlib
-import io
 import json
 import posixpath
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.python import Serializer as PythonSerializer
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from .models import Inspection, Membership
 
@@ -235,6 +234,7 @@ def serialize(collected):
 
 
 # --- Files -----------------------------------------------------------------------------------
+# Files are streamed, never held whole in memory: evidence can be large.
 
 
 def file_fields(rows):
@@ -251,57 +251,84 @@ def file_name(obj, file_field):
     return getattr(obj, file_field.attname).name
 
 
-def recorded_sha256(obj, file_field):
-    """The SHA-256 the row records for its file: `<field>_sha256`, or `sha256` when the
-    model has a single FileField; None when it records none."""
-    opts = obj._meta
-    names = [f"{file_field.name}_sha256"]
+def sha256_field(model, file_field):
+    """The field in which `model` records the SHA-256 of `file_field`'s file, or None:
+    `<field>_sha256` (`html` → `html_sha256`, `pdf_file` → `pdf_sha256` too), or `sha256`
+    when the model has a single FileField."""
+    opts = model._meta
+    names = [f"{file_field.name}_sha256", f"{file_field.name.removesuffix('_file')}_sha256"]
     if sum(isinstance(f, models.FileField) for f in opts.concrete_fields) == 1:
         names.append("sha256")
     for name in names:
         try:
-            return getattr(obj, opts.get_field(name).attname) or None
+            return opts.get_field(name)
         except FieldDoesNotExist:
             continue
     return None
+
+
+def recorded_sha256(obj, file_field):
+    recorded_in = sha256_field(type(obj), file_field)
+    if recorded_in is None:
+        return None
+    return getattr(obj, recorded_in.attname) or None
 
 
 def _describe(obj):
     return f"{label(type(obj))} {obj.pk}"
 
 
-def read_files(pairs):
-    """{storage name: bytes} of the files the rows name, checked against their recorded SHA-256."""
+def _copy(source, destination=None):
+    """(SHA-256, size) of a stream, copied to `destination` on the way when given."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := source.read(1 << 20):
+        digest.update(chunk)
+        size += len(chunk)
+        if destination is not None:
+            destination.write(chunk)
+    return digest.hexdigest(), size
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    storage: object
+    name: str
+    sha256: str
+    size: int
+
+
+def stored_files(pairs):
+    """The files the rows name, sorted by name, each checked against its recorded SHA-256."""
     files = {}
     for obj, f in pairs:
         name = file_name(obj, f)
         if name not in files:
             try:
                 with f.storage.open(name, "rb") as stream:
-                    files[name] = stream.read()
+                    files[name] = StoredFile(f.storage, name, *_copy(stream))
             except OSError as e:
                 raise ArchiveError(f"File {name} of {_describe(obj)} cannot be read: {e}") from e
         recorded = recorded_sha256(obj, f)
-        if recorded is not None and recorded != sha256(files[name]):
+        if recorded is not None and recorded != files[name].sha256:
             raise ArchiveError(
                 f"File {name} of {_describe(obj)} does not match the SHA-256 recorded for it "
                 f"({recorded}): it was changed in storage."
             )
-    return files
+    return [files[name] for name in sorted(files)]
 
 
-def check_files(pairs, files):
-    """Refuse unless `files` holds exactly the files the rows name, with their recorded SHA-256,
-    and none of them is in storage already."""
+def check_files(pairs, hashes):
+    """Refuse unless `hashes` ({name: SHA-256} of the archive's files) lists exactly the files
+    the rows name, with the SHA-256 the rows record, and none of them is in storage yet."""
     named = {file_name(obj, f) for obj, f in pairs}
-    for name in sorted(named - set(files)):
+    for name in sorted(named - set(hashes)):
         raise ArchiveError(f"File {name} is named by a row but missing from the archive.")
-    for name in sorted(set(files) - named):
+    for name in sorted(set(hashes) - named):
         raise ArchiveError(f"File {name} in the archive is named by no row.")
     for obj, f in pairs:
         name = file_name(obj, f)
         recorded = recorded_sha256(obj, f)
-        if recorded is not None and recorded != sha256(files[name]):
+        if recorded is not None and recorded != hashes[name]:
             raise ArchiveError(
                 f"File {name} does not match the SHA-256 recorded by {_describe(obj)}."
             )
@@ -309,15 +336,17 @@ def check_files(pairs, files):
             raise ArchiveError(f"File {name} already exists in storage: import refused.")
 
 
-def write_files(pairs, files):
-    """Save each file under its own name; on failure remove those already written."""
+def write_files(pairs, archive):
+    """Save each file of the (verified) archive under its own name; on failure remove those
+    already written. Returns [(storage, name)] of the files written."""
     written = []
     try:
         for obj, f in pairs:
             name = file_name(obj, f)
             if (f.storage, name) in written:
                 continue
-            saved = f.storage.save(name, ContentFile(files[name]))
+            with archive.open_file(name) as stream:
+                saved = f.storage.save(name, File(stream, name=posixpath.basename(name)))
             written.append((f.storage, saved))
             if saved != name:
                 raise ArchiveError(f"File {name} was stored as {saved}: import refused.")
@@ -335,27 +364,38 @@ def _remove(written):
 # --- The zip -------------------------------------------------------------------------------
 
 
-def build_zip(*, code, data, files):
-    """The archive's bytes: manifest, data and files, with fixed timestamps."""
-    entries = {FILES_DIR + name: content for name, content in sorted(files.items())}
+def _entry(path, size=0):
+    info = zipfile.ZipInfo(path, date_time=ZIP_TIMESTAMP)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.file_size = size
+    return info
+
+
+def write_zip(out, *, code, data, files):
+    """Write the archive to the binary stream `out`: manifest, data, then the files
+    (StoredFile, copied from storage and checked again on the way), at fixed timestamps."""
     manifest = {
         "format": FORMAT,
         "version": VERSION,
         "inspection": code,
         "entries": {
-            path: {"sha256": sha256(content), "size": len(content)}
-            for path, content in {DATA: data, **entries}.items()
+            DATA: {"sha256": sha256(data), "size": len(data)},
+            **{FILES_DIR + f.name: {"sha256": f.sha256, "size": f.size} for f in files},
         },
     }
     manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, content in {MANIFEST: manifest_bytes, DATA: data, **entries}.items():
-            info = zipfile.ZipInfo(path, date_time=ZIP_TIMESTAMP)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, content)
-    return buffer.getvalue()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(_entry(MANIFEST), manifest_bytes)
+        archive.writestr(_entry(DATA), data)
+        for f in files:
+            with (
+                f.storage.open(f.name, "rb") as source,
+                archive.open(_entry(FILES_DIR + f.name, f.size), "w") as target,
+            ):
+                copied = _copy(source, target)
+            if copied != (f.sha256, f.size):
+                raise ArchiveError(f"File {f.name} changed in storage while it was exported.")
 
 
 def _safe_name(path):
@@ -371,52 +411,78 @@ def _safe_name(path):
     return name
 
 
-@dataclass
-class Contents:
-    code: str
-    data: bytes
-    files: dict = field(default_factory=dict)
+class Archive:
+    """An archive opened for reading whose every entry matched its SHA-256 in the manifest."""
+
+    def __init__(self, zip_file, manifest):
+        self.zip = zip_file
+        self.code = manifest.get("inspection")
+        self.data = zip_file.read(DATA)
+        entries = manifest["entries"]
+        self.hashes = {
+            _safe_name(path): entry["sha256"] for path, entry in entries.items() if path != DATA
+        }
+
+    def open_file(self, name):
+        return self.zip.open(FILES_DIR + name)
+
+    def close(self):
+        self.zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def read_zip(source):
-    """Open an archive (path or binary stream) and verify every entry against the manifest."""
+    """Open an archive (path or binary stream); refuse it unless every entry matches the
+    manifest. Use the result as a context manager."""
     try:
-        archive = zipfile.ZipFile(source)
+        zip_file = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as e:
         raise ArchiveError(f"This is not a zip archive: {e}") from e
-    with archive:
-        names = archive.namelist()
-        if MANIFEST not in names:
-            raise ArchiveError(f"The archive has no {MANIFEST}: it is not an inspection archive.")
-        try:
-            manifest = json.loads(archive.read(MANIFEST))
-        except ValueError as e:
-            raise ArchiveError(f"{MANIFEST} is not valid JSON: {e}") from e
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise ArchiveError(f"{MANIFEST} does not describe a {FORMAT}.")
-        if manifest.get("version") != VERSION:
+    try:
+        return Archive(zip_file, _verified_manifest(zip_file))
+    except BaseException:
+        zip_file.close()
+        raise
+
+
+def _verified_manifest(zip_file):
+    names = zip_file.namelist()
+    if MANIFEST not in names:
+        raise ArchiveError(f"The archive has no {MANIFEST}: it is not an inspection archive.")
+    try:
+        manifest = json.loads(zip_file.read(MANIFEST))
+    except ValueError as e:
+        raise ArchiveError(f"{MANIFEST} is not valid JSON: {e}") from e
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArchiveError(f"{MANIFEST} does not describe a {FORMAT}.")
+    if manifest.get("version") != VERSION:
+        raise ArchiveError(
+            f"Unknown archive format version {manifest.get('version')!r}: "
+            f"this Rectify reads version {VERSION}."
+        )
+    expected = manifest.get("entries")
+    if not isinstance(expected, dict) or DATA not in expected:
+        raise ArchiveError(f"{MANIFEST} lists no {DATA}.")
+    for path in sorted(set(names) - set(expected) - {MANIFEST}):
+        raise ArchiveError(f"Archive entry {path} is not listed in {MANIFEST}.")
+    for path, entry in sorted(expected.items()):
+        if path != DATA:
+            _safe_name(path)
+        if path not in names:
+            raise ArchiveError(f"Archive entry {path} listed in {MANIFEST} is missing.")
+        with zip_file.open(path) as stream:
+            digest, _size = _copy(stream)
+        if not isinstance(entry, dict) or digest != entry.get("sha256"):
             raise ArchiveError(
-                f"Unknown archive format version {manifest.get('version')!r}: "
-                f"this Rectify reads version {VERSION}."
+                f"Archive entry {path} does not match its SHA-256 in {MANIFEST}: "
+                "the archive was changed or damaged."
             )
-        expected = manifest.get("entries") or {}
-        if DATA not in expected:
-            raise ArchiveError(f"{MANIFEST} lists no {DATA}.")
-        for path in sorted(set(names) - set(expected) - {MANIFEST}):
-            raise ArchiveError(f"Archive entry {path} is not listed in {MANIFEST}.")
-        contents = {}
-        for path, entry in sorted(expected.items()):
-            if path not in names:
-                raise ArchiveError(f"Archive entry {path} listed in {MANIFEST} is missing.")
-            content = archive.read(path)
-            if sha256(content) != entry.get("sha256"):
-                raise ArchiveError(
-                    f"Archive entry {path} does not match its SHA-256 in {MANIFEST}: "
-                    "the archive was changed or damaged."
-                )
-            contents[path] = content
-    files = {_safe_name(path): content for path, content in contents.items() if path != DATA}
-    return Contents(code=manifest.get("inspection"), data=contents[DATA], files=files)
+    return manifest
 
 
 # --- Export and import ---------------------------------------------------------------------
@@ -427,32 +493,29 @@ class Summary:
     code: str
     rows: dict
     files: int
-    archive: bytes = b""
 
     @property
     def row_count(self):
         return sum(self.rows.values())
 
 
-def export_inspection(code):
-    """The archive of inspection `code`, as a Summary whose `archive` holds the zip's bytes."""
-    inspection = Inspection.objects.filter(code=code).first()
-    if inspection is None:
-        raise ArchiveError(f"There is no inspection with the code {code!r}.")
+def export_inspection(code, out):
+    """Write the archive of inspection `code` to the binary stream `out`; return a Summary."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             # Every query of the export sees the same snapshot, whatever is written meanwhile.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        inspection = Inspection.objects.filter(code=code).first()
+        if inspection is None:
+            raise ArchiveError(f"There is no inspection with the code {code!r}.")
         collected = collect(inspection)
-        files = read_files(file_fields(obj for _model, rows in collected for obj in rows))
+        files = stored_files(file_fields(obj for _model, rows in collected for obj in rows))
         data = serialize(collected)
+    write_zip(out, code=code, data=data, files=files)
     return Summary(
-        code=code,
-        rows={label(model): len(rows) for model, rows in collected},
-        files=len(files),
-        archive=build_zip(code=code, data=data, files=files),
+        code=code, rows={label(model): len(rows) for model, rows in collected}, files=len(files)
     )
 
 
@@ -490,33 +553,41 @@ def _refuse_existing(code, deserialized):
 
 def import_inspection(source):
     """Restore the archive at `source` (path or binary stream) into an empty database."""
-    contents = read_zip(source)
-    deserialized = _deserialize(contents.data)
-    inspections = [i.object for i in deserialized if isinstance(i.object, Inspection)]
-    if contents.code not in [i.code for i in inspections]:
-        raise ArchiveError(f"{DATA} does not hold inspection {contents.code!r}.")
-    _refuse_existing(contents.code, deserialized)
-    pairs = file_fields(item.object for item in deserialized)
-    check_files(pairs, contents.files)
+    with read_zip(source) as archive:
+        deserialized = _deserialize(archive.data)
+        if archive.code not in [
+            item.object.code for item in deserialized if isinstance(item.object, Inspection)
+        ]:
+            raise ArchiveError(f"{DATA} does not hold inspection {archive.code!r}.")
+        _refuse_existing(archive.code, deserialized)
+        pairs = file_fields(item.object for item in deserialized)
+        check_files(pairs, archive.hashes)
+        _load(deserialized, pairs, archive)
+    rows = defaultdict(int)
+    for item in deserialized:
+        rows[label(type(item.object))] += 1
+    return Summary(code=archive.code, rows=dict(rows), files=len(archive.hashes))
+
+
+def _load(deserialized, pairs, archive):
+    """Save the rows raw, as loaddata does, then the files; all or nothing."""
     loaded = sorted({type(item.object) for item in deserialized}, key=label)
     written = []
     try:
         with transaction.atomic():
             for item in deserialized:
-                item.save()
+                # save_base(raw=True) as loaddata: no save() override, signals know it is raw.
+                # INSERT only: no row exists yet, and append-only triggers refuse UPDATE.
+                item.save(force_insert=True)
             connection.check_constraints(table_names=[m._meta.db_table for m in loaded])
             with connection.cursor() as cursor:
                 for statement in connection.ops.sequence_reset_sql(no_style(), loaded):
                     cursor.execute(statement)
             # Files last: a database error above leaves nothing in storage.
-            written = write_files(pairs, contents.files)
-    except (IntegrityError, DatabaseError) as e:
+            written = write_files(pairs, archive)
+    except DatabaseError as e:
         _remove(written)
         raise ArchiveError(f"The rows cannot be stored: {e}") from e
     except BaseException:
         _remove(written)
         raise
-    rows = defaultdict(int)
-    for item in deserialized:
-        rows[label(type(item.object))] += 1
-    return Summary(code=contents.code, rows=dict(rows), files=len(contents.files))

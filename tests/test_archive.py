@@ -79,21 +79,35 @@ def archive_tables():
     )
 
 
-def empty_database():
-    """Every table of the archived apps emptied, sequences restarted: an empty database."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgres:  # TRUNCATE refuses while deferred foreign-key checks are pending
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    connection.ops.execute_sql_flush(
-        connection.ops.sql_flush(
-            no_style(), archive_tables(), reset_sequences=True, allow_cascade=True
+@pytest.fixture
+def empty_site(settings, tmp_path):
+    """A function that turns the site into a fresh installation: every table of the archived
+    apps emptied with its sequence restarted, and a new, empty MEDIA_ROOT."""
+
+    def empty():
+        postgres = connection.vendor == "postgresql"
+        with connection.cursor() as cursor:
+            if postgres:  # TRUNCATE refuses while deferred foreign-key checks are pending
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        connection.ops.execute_sql_flush(
+            connection.ops.sql_flush(
+                no_style(), archive_tables(), reset_sequences=True, allow_cascade=True
+            )
         )
-    )
-    with connection.cursor() as cursor:
-        if postgres:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    assert not Inspection.objects.exists() and not User.objects.exists()
+        with connection.cursor() as cursor:
+            if postgres:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        settings.MEDIA_ROOT = tmp_path / "fresh-media"
+        assert not Inspection.objects.exists() and not User.objects.exists()
+
+    return empty
+
+
+def export(code):
+    """The archive of inspection `code`, as bytes."""
+    out = io.BytesIO()
+    archive.export_inspection(code, out)
+    return out.getvalue()
 
 
 def entries(zip_bytes):
@@ -116,13 +130,18 @@ def rezip(zip_bytes, **changes):
     return buffer.getvalue()
 
 
-def storage_hashes(zip_bytes):
-    """SHA-256 of every file the archive names, as found in storage now."""
-    names = [
-        n.removeprefix(archive.FILES_DIR)
-        for n in entries(zip_bytes)
-        if n.startswith(archive.FILES_DIR)
-    ]
+def file_hashes(zip_bytes):
+    """{storage name: SHA-256} of the archive's files, from its manifest."""
+    manifest = json.loads(entries(zip_bytes)[archive.MANIFEST])
+    return {
+        path.removeprefix(archive.FILES_DIR): entry["sha256"]
+        for path, entry in manifest["entries"].items()
+        if path.startswith(archive.FILES_DIR)
+    }
+
+
+def storage_hashes(names):
+    """{storage name: SHA-256} of these files as they are in storage now."""
     return {n: hashlib.sha256(default_storage.open(n).read()).hexdigest() for n in names}
 
 
@@ -130,23 +149,27 @@ def storage_hashes(zip_bytes):
 
 
 def test_importing_an_export_into_an_empty_database_gives_a_byte_identical_export(
-    history_unit,
+    history_unit, empty_site
 ):
     code = history_unit.inspection.code
-    first = archive.export_inspection(code)
+    out = io.BytesIO()
+    exported = archive.export_inspection(code, out)
+    first = out.getvalue()
     history_before = list(
         Finding.history.filter(area__inspection=history_unit.inspection)
         .order_by("history_id")
         .values_list("history_id", "history_date", "history_change_reason", "history_user")
     )
-    empty_database()
+    files = file_hashes(first)
+    assert storage_hashes(files) == files
+    empty_site()
 
-    imported = archive.import_inspection(io.BytesIO(first.archive))
-    second = archive.export_inspection(code)
+    imported = archive.import_inspection(io.BytesIO(first))
+    second = export(code)
 
-    assert imported.rows == first.rows
-    assert entries(second.archive) == entries(first.archive)
-    assert second.archive == first.archive
+    assert imported.rows == exported.rows
+    assert entries(second) == entries(first)
+    assert second == first
     # Saved raw: no history row added, dates and reasons and people as they were.
     history_after = list(
         Finding.history.filter(area__inspection__code=code)
@@ -154,14 +177,15 @@ def test_importing_an_export_into_an_empty_database_gives_a_byte_identical_expor
         .values_list("history_id", "history_date", "history_change_reason", "history_user")
     )
     assert history_after == history_before
-    assert storage_hashes(second.archive) == storage_hashes(first.archive)
+    # Every file is back under its name, with the same SHA-256.
+    assert storage_hashes(files) == files
 
 
 def test_the_archive_holds_the_inspection_its_history_its_unit_and_its_people_only(
     history_unit, other_unit
 ):
     unit = history_unit
-    rows = rows_of(archive.export_inspection(unit.inspection.code).archive)
+    rows = rows_of(export(unit.inspection.code))
     by_model = {}
     for row in rows:
         by_model.setdefault(row["model"], []).append(row)
@@ -211,7 +235,7 @@ def test_the_archive_holds_the_inspection_its_history_its_unit_and_its_people_on
 
 
 def test_it_keeps_datetimes_to_the_microsecond(history_unit):
-    rows = rows_of(archive.export_inspection(history_unit.inspection.code).archive)
+    rows = rows_of(export(history_unit.inspection.code))
     dates = [r["fields"]["history_date"] for r in rows if "history_date" in r["fields"]]
     history = Finding.history.filter(area__inspection=history_unit.inspection)
     stored = {
@@ -222,8 +246,8 @@ def test_it_keeps_datetimes_to_the_microsecond(history_unit):
 
 
 def test_two_exports_of_the_same_data_are_byte_identical_with_fixed_timestamps(history_unit):
-    first = archive.export_inspection(history_unit.inspection.code).archive
-    second = archive.export_inspection(history_unit.inspection.code).archive
+    first = export(history_unit.inspection.code)
+    second = export(history_unit.inspection.code)
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as z:
         assert {info.date_time for info in z.infolist()} == {archive.ZIP_TIMESTAMP}
@@ -238,11 +262,11 @@ def test_two_exports_of_the_same_data_are_byte_identical_with_fixed_timestamps(h
 def test_the_number_of_export_queries_does_not_grow_with_rows(unit):
     build_history(unit)
     with CaptureQueriesContext(connection) as few:
-        archive.export_inspection(unit.inspection.code)
+        export(unit.inspection.code)
     for finding in unit.add_findings(20):
         Measure.objects.create(finding=finding, position=1, text="措施", owner=unit.other_staff)
     with CaptureQueriesContext(connection) as many:
-        archive.export_inspection(unit.inspection.code)
+        export(unit.inspection.code)
     assert len(many) == len(few)
 
 
@@ -250,7 +274,7 @@ def test_the_number_of_export_queries_does_not_grow_with_rows(unit):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(tmp_path):
+def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(tmp_path, empty_site):
     from findings import demo
 
     demo.load_seed()
@@ -260,7 +284,7 @@ def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(tmp_path):
     call_command("export_inspection", code, "--out", str(first), stdout=out)
     assert f"Exported inspection {code}" in out.getvalue()
     largest = Finding.objects.order_by("-pk").values_list("pk", flat=True).first()
-    empty_database()
+    empty_site()
 
     call_command("import_inspection", str(first), stdout=out)
     assert f"Imported inspection {code}" in out.getvalue()
@@ -284,7 +308,7 @@ def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(tmp_path):
 
 @pytest.fixture
 def exported(history_unit):
-    return archive.export_inspection(history_unit.inspection.code).archive
+    return export(history_unit.inspection.code)
 
 
 def refusal(source):
@@ -297,9 +321,9 @@ def test_it_refuses_an_inspection_that_is_already_there(exported, history_unit):
     assert "already exists" in refusal(exported)
 
 
-def test_it_refuses_a_database_holding_rows_with_the_same_ids(exported, history_unit):
+def test_it_refuses_a_database_holding_rows_with_the_same_ids(exported, history_unit, empty_site):
     taken = history_unit.leader.pk
-    empty_database()
+    empty_site()
     User.objects.create(pk=taken, username="admin", display_name="系统管理员")
     message = refusal(exported)
     assert f"findings.user rows with pk {taken} already exist" in message
@@ -321,16 +345,16 @@ def test_it_refuses_an_unknown_format_version(exported):
     assert "Unknown archive format version 99" in refusal(changed)
 
 
-def test_it_refuses_changed_data_and_writes_nothing(exported):
-    empty_database()
+def test_it_refuses_changed_data_and_writes_nothing(exported, empty_site):
+    empty_site()
     data = entries(exported)[archive.DATA].replace("已完成整改".encode(), "未整改".encode())
     message = refusal(rezip(exported, **{archive.DATA: data}))
     assert "data.json does not match its SHA-256" in message
     assert not Inspection.objects.exists() and not User.objects.exists()
 
 
-def test_it_refuses_an_entry_the_manifest_does_not_list(exported):
-    empty_database()
+def test_it_refuses_an_entry_the_manifest_does_not_list(exported, empty_site):
+    empty_site()
     message = refusal(rezip(exported, **{"files/evidence/extra.pdf": b"%PDF-1.7"}))
     assert "files/evidence/extra.pdf is not listed in manifest.json" in message
 
@@ -383,8 +407,11 @@ def stored(name, content):
     return hashlib.sha256(content).hexdigest()
 
 
+NAMES = ["evidence/2024/发票.pdf", "evidence/photo.jpg", "notices/v1.html", "notices/v1.pdf"]
+
+
 @pytest.fixture
-def file_rows(settings):
+def file_rows():
     evidence = Attachment(pk=1, file="evidence/2024/发票.pdf")
     evidence.sha256 = stored(evidence.file.name, b"%PDF-1.7 invoice")
     unrecorded = Attachment(pk=2, file="evidence/photo.jpg")
@@ -395,44 +422,50 @@ def file_rows(settings):
     return [evidence, unrecorded, published]
 
 
+def zip_of(pairs):
+    out = io.BytesIO()
+    archive.write_zip(out, code="test-2024", data=b"[]\n", files=archive.stored_files(pairs))
+    return out.getvalue()
+
+
 def test_files_round_trip_through_the_zip_into_an_empty_storage(file_rows, settings, tmp_path):
     pairs = archive.file_fields(file_rows)
-    files = archive.read_files(pairs)
-    assert set(files) == {
-        "evidence/2024/发票.pdf",
-        "evidence/photo.jpg",
-        "notices/v1.html",
-        "notices/v1.pdf",
-    }
-    zipped = archive.build_zip(code="test-2024", data=b"[]\n", files=files)
+    contents = {name: default_storage.open(name).read() for name in NAMES}
+    zipped = zip_of(pairs)
+    assert {name: entries(zipped)[archive.FILES_DIR + name] for name in NAMES} == contents
     manifest = json.loads(entries(zipped)[archive.MANIFEST])
     assert manifest["entries"]["files/notices/v1.pdf"]["sha256"] == file_rows[2].pdf_sha256
-    assert zipped == archive.build_zip(code="test-2024", data=b"[]\n", files=files)
+    assert zip_of(pairs) == zipped
 
     settings.MEDIA_ROOT = tmp_path / "empty-media"
-    contents = archive.read_zip(io.BytesIO(zipped))
-    archive.check_files(pairs, contents.files)
-    archive.write_files(pairs, contents.files)
-    for name, content in files.items():
-        assert default_storage.open(name).read() == content
+    with archive.read_zip(io.BytesIO(zipped)) as opened:
+        assert opened.hashes["evidence/2024/发票.pdf"] == file_rows[0].sha256
+        archive.check_files(pairs, opened.hashes)
+        archive.write_files(pairs, opened)
+    assert {name: default_storage.open(name).read() for name in NAMES} == contents
+
+
+def test_it_finds_the_sha256_a_row_records_for_each_of_its_files():
+    fields = {f.name: f for f in Publication._meta.fields}
+    assert archive.sha256_field(Publication, fields["pdf"]).name == "pdf_sha256"
+    assert archive.sha256_field(Attachment, Attachment._meta.get_field("file")).name == "sha256"
 
 
 def test_it_refuses_to_export_a_file_that_no_longer_matches_its_recorded_hash(file_rows):
     default_storage.delete("notices/v1.pdf")
     stored("notices/v1.pdf", b"%PDF-1.7 changed afterwards")
     with pytest.raises(archive.ArchiveError, match="notices/v1.pdf of archive_tests.publication"):
-        archive.read_files(archive.file_fields(file_rows))
+        archive.stored_files(archive.file_fields(file_rows))
 
 
 def test_it_refuses_to_export_a_missing_file(file_rows):
     default_storage.delete("evidence/photo.jpg")
     with pytest.raises(archive.ArchiveError, match="evidence/photo.jpg .* cannot be read"):
-        archive.read_files(archive.file_fields(file_rows))
+        archive.stored_files(archive.file_fields(file_rows))
 
 
 def test_it_refuses_a_changed_file_before_writing_anything(file_rows, settings, tmp_path):
-    pairs = archive.file_fields(file_rows)
-    zipped = archive.build_zip(code="t", data=b"[]\n", files=archive.read_files(pairs))
+    zipped = zip_of(archive.file_fields(file_rows))
     tampered = rezip(zipped, **{"files/evidence/photo.jpg": b"another photo"})
     settings.MEDIA_ROOT = tmp_path / "empty-media"
     with pytest.raises(archive.ArchiveError, match="evidence/photo.jpg does not match"):
@@ -442,19 +475,38 @@ def test_it_refuses_a_changed_file_before_writing_anything(file_rows, settings, 
 
 def test_it_refuses_files_that_do_not_match_the_rows(file_rows, settings, tmp_path):
     pairs = archive.file_fields(file_rows)
-    files = archive.read_files(pairs)
+    with archive.read_zip(io.BytesIO(zip_of(pairs))) as opened:
+        hashes = opened.hashes
     with pytest.raises(archive.ArchiveError, match="already exists in storage"):
-        archive.check_files(pairs, files)
+        archive.check_files(pairs, hashes)
     settings.MEDIA_ROOT = tmp_path / "empty-media"
     with pytest.raises(archive.ArchiveError, match="notices/v1.html is named by a row but"):
-        archive.check_files(pairs, {k: v for k, v in files.items() if k != "notices/v1.html"})
+        archive.check_files(pairs, {k: v for k, v in hashes.items() if k != "notices/v1.html"})
     with pytest.raises(archive.ArchiveError, match="notices/old.pdf in the archive is named"):
-        archive.check_files(pairs, {**files, "notices/old.pdf": b"%PDF"})
-    # The archive's own hash can be right while the row records another one.
-    forged = {**files, "evidence/2024/发票.pdf": b"%PDF-1.7 forged"}
+        archive.check_files(pairs, {**hashes, "notices/old.pdf": "0" * 64})
+    # The archive can match its own manifest while the row records another hash.
+    forged = {**hashes, "evidence/2024/发票.pdf": hashlib.sha256(b"forged").hexdigest()}
     with pytest.raises(archive.ArchiveError, match="does not match the SHA-256 recorded by"):
         archive.check_files(pairs, forged)
     assert not (tmp_path / "empty-media").exists()
+
+
+def test_it_removes_the_files_it_wrote_when_one_cannot_be_written(file_rows, settings, tmp_path):
+    pairs = archive.file_fields(file_rows)
+    zipped = zip_of(pairs)
+    settings.MEDIA_ROOT = tmp_path / "empty-media"
+    stored("notices/v1.pdf", b"appeared meanwhile")
+    with (
+        archive.read_zip(io.BytesIO(zipped)) as opened,
+        pytest.raises(archive.ArchiveError, match="notices/v1.pdf was stored as"),
+    ):
+        archive.write_files(pairs, opened)
+    left = sorted(
+        str(p.relative_to(tmp_path / "empty-media"))
+        for p in (tmp_path / "empty-media").rglob("*")
+        if p.is_file()
+    )
+    assert left == ["notices/v1.pdf"]
 
 
 def test_it_refuses_file_names_that_leave_the_storage(file_rows):

@@ -1,3 +1,4 @@
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -19,21 +20,20 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="the zip file to write")
 
     def handle(self, *args, code, out, **options):
+        path = Path(out)
+        # Write beside the target, then rename: nobody ever sees half an archive.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
-            summary = archive.export_inspection(code)
+            with os.fdopen(fd, "wb") as stream:
+                summary = archive.export_inspection(code, stream)
+            os.replace(tmp, path)
         except archive.ArchiveError as e:
             raise CommandError(str(e)) from e
-        path = Path(out)
-        # Write beside the target, then rename: a reader never sees half an archive.
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(summary.archive)
-            os.replace(tmp, path)
-        except BaseException:
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
         self.stdout.write(
             f"Exported inspection {code}: {summary.row_count} rows, {summary.files} files "
-            f"to {path} (SHA-256 {archive.sha256(summary.archive)})."
+            f"to {path} (SHA-256 {digest})."
         )
