@@ -367,6 +367,7 @@ def _remove(written):
 def _entry(path, size=0):
     info = zipfile.ZipInfo(path, date_time=ZIP_TIMESTAMP)
     info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix, wherever the archive is written: the same bytes everywhere
     info.external_attr = 0o644 << 16
     info.file_size = size
     return info

@@ -330,6 +330,18 @@ def test_it_refuses_a_database_holding_rows_with_the_same_ids(exported, history_
     assert not Inspection.objects.exists()
 
 
+def test_it_stores_nothing_when_a_row_cannot_be_stored(exported, history_unit, empty_site):
+    username = history_unit.staff.username
+    empty_site()
+    present = User(pk=10_000, username=username, display_name="办公室干事")
+    present.skip_history_when_saving = True  # a row of its own, without a history id to clash
+    present.save()
+    message = refusal(exported)
+    assert "The rows cannot be stored" in message and "username" in message
+    assert not Inspection.objects.exists() and not Finding.history.exists()
+    assert User.objects.count() == 1
+
+
 def test_it_refuses_a_file_that_is_not_a_zip(db):
     assert "not a zip archive" in refusal(b"PK but not really a zip")
 
@@ -368,6 +380,8 @@ def test_the_command_reports_a_refusal_clearly(tmp_path, db):
         call_command("import_inspection", str(tmp_path / "missing.zip"))
     with pytest.raises(CommandError, match="no inspection with the code 'nope'"):
         call_command("export_inspection", "nope", "--out", str(tmp_path / "x.zip"))
+    with pytest.raises(CommandError, match="No such folder"):
+        call_command("export_inspection", "nope", "--out", str(tmp_path / "no" / "x.zip"))
     assert not (tmp_path / "x.zip").exists()
 
 

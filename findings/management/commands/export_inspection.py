@@ -21,6 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, code, out, **options):
         path = Path(out)
+        if not path.parent.is_dir():
+            raise CommandError(f"No such folder: {path.parent}")
         # Write beside the target, then rename: nobody ever sees half an archive.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
