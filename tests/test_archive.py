@@ -274,11 +274,9 @@ def test_the_number_of_export_queries_does_not_grow_with_rows(unit):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(tmp_path, empty_site):
-    from findings import demo
-
-    demo.load_seed()
-    code = "xinhua-cyl-2023"
+def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(seeded, tmp_path, empty_site):
+    code = seeded.code
+    findings = Finding.objects.filter(area__inspection=seeded).count()
     first, second = tmp_path / "first.zip", tmp_path / "second.zip"
     out = io.StringIO()
     call_command("export_inspection", code, "--out", str(first), stdout=out)
@@ -290,6 +288,7 @@ def test_the_commands_restore_the_seed_and_new_rows_get_fresh_ids(tmp_path, empt
     assert f"Imported inspection {code}" in out.getvalue()
     call_command("export_inspection", code, "--out", str(second), stdout=io.StringIO())
     assert second.read_bytes() == first.read_bytes()
+    assert Finding.objects.filter(area__inspection__code=code).count() == findings
 
     # Sequences were reset (PostgreSQL): new rows, and their history rows, get new ids.
     area = Area.objects.filter(inspection__code=code).first()
