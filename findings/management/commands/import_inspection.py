@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from findings import archive
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore an inspection archive written by export_inspection into a database that "
+        "does not hold it yet. Every entry is checked against its SHA-256 first; nothing is "
+        "written unless everything can be."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", metavar="FILE.zip", help="an archive from export_inspection")
+
+    def handle(self, *args, path, **options):
+        if not Path(path).is_file():
+            raise CommandError(f"No such file: {path}")
+        try:
+            summary = archive.import_inspection(path)
+        except archive.ArchiveError as e:
+            raise CommandError(f"{path}: {e}") from e
+        self.stdout.write(
+            f"Imported inspection {summary.code}: {summary.row_count} rows, {summary.files} files."
+        )
