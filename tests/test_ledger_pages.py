@@ -167,7 +167,7 @@ def test_a_signed_off_finding_is_read_only_in_the_views(client, unit, finding):
     assert "progress-form" not in page and "edit-finding" not in page
     before = (finding.history.count(), LedgerEntry.objects.count(), measure.history.count())
     posts = [
-        (ledger_url("add_progress", finding), {"progress-text": "x", "progress-on_date": "2024-01-01"}),
+        (ledger_url("add_progress", finding), {"progress-text": "x"}),
         (ledger_url("edit_finding", finding), edit_data(finding, "改")),
         (ledger_url("add_measure", finding), {"new-version": finding.version, "new-text": "x"}),
         (ledger_url("edit_measure", finding, measure.pk), {f"m{measure.pk}-version": 1}),

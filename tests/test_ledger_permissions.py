@@ -27,7 +27,9 @@ EDITS = dict.fromkeys(PEOPLE, 403) | {
 
 def _only(*allowed):
     return (
-        dict.fromkeys(PEOPLE, 403) | {"anonymous": 302, "outsider": 404} | dict.fromkeys(allowed, 302)
+        dict.fromkeys(PEOPLE, 403)
+        | {"anonymous": 302, "outsider": 404}
+        | dict.fromkeys(allowed, 302)
     )
 
 
