@@ -70,10 +70,35 @@ def finding_entries(finding):
     )
 
 
+# Field changes a workflow step makes, which its ledger entry already tells.
+WORKFLOW_FIELDS = ("status", "signed_off_by", "signed_off_at")
+SAME_STEP = timedelta(seconds=5)
+
+
+def _told_by_an_entry(change, entries, labels):
+    if change.field not in labels:
+        return False
+    return any(
+        entry.kind != EntryKind.PROGRESS
+        and entry.author == change.who
+        and abs(entry.created_at - change.when) <= SAME_STEP
+        for entry in entries
+    )
+
+
 def timeline(entries, history):
-    """Ledger entries and field changes in one list, in date order (entries first on a tie)."""
+    """Ledger entries and field changes in one list, in date order (entries first on a tie).
+
+    The status and sign-off fields changed by a workflow step are left out where the
+    step's own entry stands beside them (same person, same moment).
+    """
+    labels = {str(Finding._meta.get_field(name).verbose_name) for name in WORKFLOW_FIELDS}
     items = [TimelineItem(when=e.created_at, entry=e) for e in entries]
-    items += [TimelineItem(when=c.when, change=c) for c in history]
+    items += [
+        TimelineItem(when=c.when, change=c)
+        for c in history
+        if not _told_by_an_entry(c, entries, labels)
+    ]
     return sorted(items, key=lambda item: (item.when, item.entry is None))
 
 

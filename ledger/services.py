@@ -201,9 +201,10 @@ def _check_version(finding, version):
         )
 
 
-def _save_finding(finding, fields, reason):
+def _save_finding(finding, fields, reason, *, by):
     finding.version += 1
     finding._change_reason = reason
+    finding._history_user = by  # who, also outside a request (commands, tests)
     finding.save(update_fields=[*fields, "version"])
 
 
@@ -255,7 +256,7 @@ def transition(*, finding, by, action, reason=""):
         elif action == "reopen":
             finding.signed_off_by = finding.signed_off_at = None
             fields += ["signed_off_by", "signed_off_at"]
-        _save_finding(finding, fields, REASONS[action].format(reason=reason))
+        _save_finding(finding, fields, REASONS[action].format(reason=reason), by=by)
         entry = _entry(finding, by=by, kind=t.entry, text=reason, status_before=before)
         _notify(entry)
     return entry
@@ -293,10 +294,10 @@ def add_progress(*, finding, by, on_date, text, files=()):
             if finding.status == S.NOT_STARTED:
                 before = finding.status
                 finding.status = S.IN_PROGRESS
-                _save_finding(finding, ["status"], REASONS["start"])
+                _save_finding(finding, ["status"], REASONS["start"], by=by)
                 _entry(finding, by=by, kind=EntryKind.START, status_before=before)
             else:
-                _save_finding(finding, [], "新增整改进展")
+                _save_finding(finding, [], "新增整改进展", by=by)
             entry = _entry(finding, by=by, kind=EntryKind.PROGRESS, text=text, on_date=on_date)
             for checked in files:
                 evidence = Evidence(
@@ -333,7 +334,7 @@ def update_finding(*, finding, by, version, result, deadline, kind):
             return finding
         for name in fields:
             setattr(finding, name, new[name])
-        _save_finding(finding, fields, "编辑整改信息")
+        _save_finding(finding, fields, "编辑整改信息", by=by)
     return finding
 
 
@@ -343,10 +344,11 @@ def _lock_measure(measure):
     return finding, measure
 
 
-def _measure_written(finding, measure, fields, reason):
+def _measure_written(finding, measure, fields, reason, *, by):
     measure._change_reason = reason
+    measure._history_user = by
     measure.save(update_fields=fields)
-    _save_finding(finding, [], reason)
+    _save_finding(finding, [], reason, by=by)
 
 
 def add_measure(*, finding, by, text, owner=None, deadline=None):
@@ -359,8 +361,9 @@ def add_measure(*, finding, by, text, owner=None, deadline=None):
             finding=finding, position=last + 1, text=text, owner=owner, deadline=deadline
         )
         measure._change_reason = "新增整改措施"
+        measure._history_user = by
         measure.save()
-        _save_finding(finding, [], "新增整改措施")
+        _save_finding(finding, [], "新增整改措施", by=by)
     return measure
 
 
@@ -376,7 +379,7 @@ def update_measure(*, measure, by, version, text, owner, deadline):
             return measure
         for name in fields:
             setattr(measure, name, new[name])
-        _measure_written(finding, measure, fields, "编辑整改措施")
+        _measure_written(finding, measure, fields, "编辑整改措施", by=by)
     return measure
 
 
@@ -388,7 +391,7 @@ def complete_measure(*, measure, by, done_on):
         if measure.done_on is not None:
             raise LedgerError(_("This measure is already complete."))
         measure.done_on = done_on
-        _measure_written(finding, measure, ["done_on"], "整改措施完成")
+        _measure_written(finding, measure, ["done_on"], "整改措施完成", by=by)
     return measure
 
 
@@ -411,9 +414,10 @@ def move_measure(*, measure, by, up):
         measure.save_without_historical_record(update_fields=["position"])
         other.position = mine
         other._change_reason = "调整整改措施顺序"
+        other._history_user = by
         other.save(update_fields=["position"])
         measure.position = theirs
-        _measure_written(finding, measure, ["position"], "调整整改措施顺序")
+        _measure_written(finding, measure, ["position"], "调整整改措施顺序", by=by)
     return measure
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from findings.models import FindingKind, Measure, Status
+from findings.models import Finding, FindingKind, Measure, Status
 from ledger import selectors, services
 from ledger.models import EntryKind, LedgerEntry, Notification, ReminderSent
 
@@ -204,6 +204,14 @@ def test_the_timeline_merges_entries_with_evidence_and_field_history_in_date_ord
     kinds = [item.entry.kind for item in timeline if item.entry]
     assert kinds == ["start", "progress", "submission", "return"]
     assert any(item.change and item.change.reason == "导入：台账.xlsx" for item in timeline)
+    # a step's status change is told once, by its entry; other changes say who made them
+    status_label = str(Finding._meta.get_field("status").verbose_name)
+    assert not any(item.change and item.change.field == status_label for item in timeline)
+    assert all(
+        item.who is not None
+        for item in timeline
+        if item.entry or item.change.reason != "导入：台账.xlsx"
+    )
     page = response.content.decode()
     assert "会议记录.pdf" in page and "缺少照片" in page and "副书记" in page
     assert page.index("会议记录.pdf") < page.index("缺少照片")
