@@ -41,7 +41,6 @@ def build_workspace(*, finding, user, membership, measures, history, bound=None,
             "edit": bound.get("edit") or FindingEditForm.for_finding(finding),
             "new_measure": bound.get("new_measure")
             or MeasureForm(initial={"version": finding.version}, people=people, prefix="new"),
-            "done": MeasureDoneForm(prefix="done"),
         }
         workspace.measure_rows = [
             (
@@ -98,6 +97,13 @@ def _require_editor(finding, request, membership):
         raise PermissionDenied
 
 
+def _open_for_editing(request, code, pk):
+    """The finding and membership for an edit (404 / 403 as due), and a refusal if signed off."""
+    finding, membership = _finding_for_writing(request, code, pk)
+    _require_editor(finding, request, membership)
+    return finding, membership, _refuse_if_signed_off(request, finding)
+
+
 def _refuse_if_signed_off(request, finding):
     """Signed-off findings are read-only: say so and change nothing."""
     if finding.is_signed_off:
@@ -112,10 +118,15 @@ def _refuse_if_signed_off(request, finding):
     return None
 
 
-def _run(request, finding, write, *, success):
-    """Call a service: done → message and back; refused → 403 or the reason as a message."""
+def _run(request, finding, write, *, success, on_stale=None):
+    """Call a service: done → message and back; refused → 403 or the reason as a message.
+
+    A stale edit form (services.StaleVersion) is answered by `on_stale`.
+    """
     try:
         write()
+    except services.StaleVersion as stale:
+        return on_stale(stale)
     except services.NotPermitted as refused:
         raise PermissionDenied(str(refused)) from refused
     except services.LedgerError as refused:
@@ -131,9 +142,8 @@ def _run(request, finding, write, *, success):
 @login_required
 @require_POST
 def add_progress(request, code, pk):
-    finding, membership = _finding_for_writing(request, code, pk)
-    _require_editor(finding, request, membership)
-    if refused := _refuse_if_signed_off(request, finding):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
         return refused
     form = ProgressForm(request.POST, request.FILES, prefix="progress")
     if not form.is_valid():
@@ -173,15 +183,15 @@ def _stale(request, finding, membership, form_key, form_class, exc, **form_kwarg
 @login_required
 @require_POST
 def edit_finding(request, code, pk):
-    finding, membership = _finding_for_writing(request, code, pk)
-    _require_editor(finding, request, membership)
-    if refused := _refuse_if_signed_off(request, finding):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
         return refused
     form = FindingEditForm(request.POST, prefix="edit")
     if not form.is_valid():
         return _render_finding(request, finding, membership, bound={"edit": form}, status=400)
     data = form.cleaned_data
-    try:
+
+    def write():
         services.update_finding(
             finding=finding,
             by=request.user,
@@ -190,15 +200,14 @@ def edit_finding(request, code, pk):
             deadline=data["deadline"],
             kind=data["kind"],
         )
-    except services.StaleVersion as exc:
-        return _stale(request, finding, membership, "edit", FindingEditForm, exc)
-    except services.NotPermitted as refused:
-        raise PermissionDenied(str(refused)) from refused
-    except services.LedgerError as refused:
-        messages.error(request, str(refused))
-        return _back(finding)
-    messages.success(request, _("Finding saved."))
-    return _back(finding)
+
+    return _run(
+        request,
+        finding,
+        write,
+        success=_("Finding saved."),
+        on_stale=lambda stale: _stale(request, finding, membership, "edit", FindingEditForm, stale),
+    )
 
 
 def _people(finding):
@@ -208,9 +217,8 @@ def _people(finding):
 @login_required
 @require_POST
 def add_measure(request, code, pk):
-    finding, membership = _finding_for_writing(request, code, pk)
-    _require_editor(finding, request, membership)
-    if refused := _refuse_if_signed_off(request, finding):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
         return refused
     form = MeasureForm(request.POST, people=_people(finding), prefix="new")
     if not form.is_valid():
@@ -238,18 +246,18 @@ def _measure(finding, measure_pk):
 @login_required
 @require_POST
 def edit_measure(request, code, pk, measure_pk):
-    finding, membership = _finding_for_writing(request, code, pk)
-    measure = _measure(finding, measure_pk)
-    _require_editor(finding, request, membership)
-    if refused := _refuse_if_signed_off(request, finding):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
         return refused
+    measure = _measure(finding, measure_pk)
     key = f"m{measure.pk}"
     people = _people(finding)
     form = MeasureForm(request.POST, people=people, prefix=key)
     if not form.is_valid():
         return _render_finding(request, finding, membership, bound={key: form}, status=400)
     data = form.cleaned_data
-    try:
+
+    def write():
         services.update_measure(
             measure=measure,
             by=request.user,
@@ -258,25 +266,25 @@ def edit_measure(request, code, pk, measure_pk):
             owner=data["owner"],
             deadline=data["deadline"],
         )
-    except services.StaleVersion as exc:
-        return _stale(request, finding, membership, key, MeasureForm, exc, people=people)
-    except services.NotPermitted as refused:
-        raise PermissionDenied(str(refused)) from refused
-    except services.LedgerError as refused:
-        messages.error(request, str(refused))
-        return _back(finding)
-    messages.success(request, _("Measure saved."))
-    return _back(finding)
+
+    return _run(
+        request,
+        finding,
+        write,
+        success=_("Measure saved."),
+        on_stale=lambda stale: _stale(
+            request, finding, membership, key, MeasureForm, stale, people=people
+        ),
+    )
 
 
 @login_required
 @require_POST
 def complete_measure(request, code, pk, measure_pk):
-    finding, membership = _finding_for_writing(request, code, pk)
-    measure = _measure(finding, measure_pk)
-    _require_editor(finding, request, membership)
-    if refused := _refuse_if_signed_off(request, finding):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
         return refused
+    measure = _measure(finding, measure_pk)
     form = MeasureDoneForm(request.POST, prefix="done")
     if not form.is_valid():
         messages.error(request, _("Give the date the measure was completed."))
@@ -295,11 +303,10 @@ def complete_measure(request, code, pk, measure_pk):
 def move_measure(request, code, pk, measure_pk, direction):
     if direction not in ("up", "down"):
         raise Http404
-    finding, membership = _finding_for_writing(request, code, pk)
-    measure = _measure(finding, measure_pk)
-    _require_editor(finding, request, membership)
-    if refused := _refuse_if_signed_off(request, finding):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
         return refused
+    measure = _measure(finding, measure_pk)
 
     def write():
         services.move_measure(measure=measure, by=request.user, up=direction == "up")

@@ -1,4 +1,8 @@
 from django import template
+from django.utils.translation import gettext
+
+from ledger.selectors import deadline_warning
+from ledger.views import build_workspace
 
 register = template.Library()
 
@@ -11,11 +15,8 @@ def finding_workspace(context):
     """
     if context.get("workspace") is not None:
         return context["workspace"]
-    from ledger.views import build_workspace
-
-    finding = context["finding"]
     return build_workspace(
-        finding=finding,
+        finding=context["finding"],
         user=context["request"].user,
         membership=context["membership"],
         measures=context["measures"],
@@ -24,9 +25,13 @@ def finding_workspace(context):
 
 
 @register.filter
-def warning_label(warning):
-    from django.utils.translation import gettext
+def open_deadline_warning(finding):
+    """The deadline colour of a finding not yet signed off: overdue, soon, later or ''."""
+    return "" if finding.is_signed_off else deadline_warning(finding.deadline)
 
+
+@register.filter
+def warning_label(warning):
     return {
         "overdue": gettext("overdue"),
         "soon": gettext("due within 10 days"),
