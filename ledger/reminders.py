@@ -34,13 +34,16 @@ def reminder_body(reminder):
 
 
 def send_reminders(*, today):
-    """Send today's reminders; returns (sent, skipped)."""
-    sent = skipped = 0
+    """Send today's reminders; returns counts: sent, already (sent today), no_email."""
+    counts = {"sent": 0, "already": 0, "no_email": 0}
     already = set(ReminderSent.objects.filter(sent_on=today).values_list("recipient_id", flat=True))
     for reminder in reminders(today):
         user = reminder.user
-        if user.pk in already or not user.email:
-            skipped += 1
+        if user.pk in already:
+            counts["already"] += 1
+            continue
+        if not user.email:
+            counts["no_email"] += 1
             continue
         body = reminder_body(reminder)
         try:
@@ -49,7 +52,7 @@ def send_reminders(*, today):
                 ReminderSent.objects.create(recipient=user, sent_on=today, body=body)
                 send_mail(f"整改提醒（{today:%Y-%m-%d}）", body, None, [user.email])
         except IntegrityError:
-            skipped += 1
+            counts["already"] += 1
             continue
-        sent += 1
-    return sent, skipped
+        counts["sent"] += 1
+    return counts

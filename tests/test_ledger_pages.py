@@ -1,5 +1,6 @@
 """The finding's working page, 我的工作, the dashboard, notifications and reminders."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -451,5 +452,7 @@ def test_send_reminders_sends_one_email_per_person_once_a_day(unit, emails, mail
     assert "待您销号（1项）" in by_person["leader@example.org"].body
     assert ReminderSent.objects.count() == 3
 
-    call_command("send_reminders")
+    out = io.StringIO()
+    call_command("send_reminders", stdout=out)
     assert len(mailoutbox) == 3  # nothing new the same day
+    assert "0 sent, 3 already sent today" in out.getvalue()

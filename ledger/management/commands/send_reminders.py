@@ -11,5 +11,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        sent, skipped = reminders.send_reminders(today=timezone.localdate())
-        self.stdout.write(f"Reminders: {sent} sent, {skipped} already sent today or no email.")
+        counts = reminders.send_reminders(today=timezone.localdate())
+        self.stdout.write(
+            "Reminders: {sent} sent, {already} already sent today, "
+            "{no_email} people without an email address.".format(**counts)
+        )
