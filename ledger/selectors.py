@@ -366,21 +366,16 @@ def reminders(today: date):
     """For each person with something to do: overdue, due-soon and awaiting-sign-off items."""
     soon = today + timedelta(days=settings.REMINDER_DUE_SOON_DAYS)
     open_findings = _finding_rows(
-        Finding.objects.exclude(status__in=SIGNED_OFF_STATUSES).filter(
-            deadline__lte=soon,
-        )
+        Finding.objects.filter(status__in=OPEN_STATUSES, deadline__lte=soon)
     )
     people = {}
 
     def of(user):
         return people.setdefault(user.pk, Reminder(user, [], [], []))
 
+    # Submitted findings are out of the staff's hands: reviewers get them as awaiting sign-off.
     for finding in open_findings:
         for user in {finding.responsible_person, finding.responsible_leader} - {None}:
-            if finding.status in (Status.SUBMITTED, Status.ENDORSED) and (
-                user == finding.responsible_leader
-            ):
-                continue  # the leader is reminded of it as awaiting sign-off
             bucket = of(user).overdue if finding.deadline < today else of(user).due_soon
             bucket.append(finding)
     reviewers = User.objects.filter(memberships__role__in=(Role.LEADER, Role.PRINCIPAL)).distinct()

@@ -440,7 +440,9 @@ def test_send_reminders_sends_one_email_per_person_once_a_day(unit, emails, mail
     overdue.deadline, soon.deadline = today - timedelta(days=2), today + timedelta(days=3)
     overdue.save()
     soon.save()
-    put_in_state(unit.add_findings(1)[0], Status.SUBMITTED, submitter=unit.staff)
+    submitted = put_in_state(unit.add_findings(1)[0], Status.SUBMITTED, submitter=unit.staff)
+    submitted.deadline = today - timedelta(days=1)
+    submitted.save()
 
     call_command("send_reminders")
 
@@ -449,6 +451,7 @@ def test_send_reminders_sends_one_email_per_person_once_a_day(unit, emails, mail
     staff_mail = by_person["staff@example.org"].body
     assert "已逾期（1项）" in staff_mail and "即将到期（1项）" in staff_mail
     assert overdue.statement in staff_mail and "待您销号" not in staff_mail
+    assert submitted.statement not in staff_mail  # submitted: no longer the staff's to do
     assert "待您销号（1项）" in by_person["leader@example.org"].body
     assert ReminderSent.objects.count() == 3
 
