@@ -232,9 +232,10 @@ def transition(*, finding, by, action, reason=""):
         if t is None:
             if finding.is_signed_off:
                 _refuse_if_signed_off(finding)
+            label = next(row.label for row in TRANSITIONS if row.action == action)
             raise LedgerError(
                 _("“%(action)s” is not possible while the finding is “%(status)s”.")
-                % {"action": action, "status": finding.get_status_display()}
+                % {"action": label, "status": finding.get_status_display()}
             )
         membership = _membership(by, finding)
         if not may_act(t.actor, user=by, membership=membership, finding=finding):

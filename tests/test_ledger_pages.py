@@ -459,3 +459,14 @@ def test_send_reminders_sends_one_email_per_person_once_a_day(unit, emails, mail
     call_command("send_reminders", stdout=out)
     assert len(mailoutbox) == 3  # nothing new the same day
     assert "0 sent, 3 already sent today" in out.getvalue()
+
+
+def test_an_action_not_possible_in_this_state_is_explained_and_changes_nothing(
+    client, unit, finding
+):
+    client.force_login(unit.leader)
+    before = (finding.history.count(), LedgerEntry.objects.count())
+    response = client.post(ledger_url("take_action", finding, "sign_off"), follow=True)
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["问题处于“未启动”状态，不能执行“销号（已完成）”。"]
+    assert (finding.history.count(), LedgerEntry.objects.count()) == before
