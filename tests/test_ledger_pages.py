@@ -470,3 +470,14 @@ def test_an_action_not_possible_in_this_state_is_explained_and_changes_nothing(
     messages = [str(m) for m in response.context["messages"]]
     assert messages == ["问题处于“未启动”状态，不能执行“销号（已完成）”。"]
     assert (finding.history.count(), LedgerEntry.objects.count()) == before
+
+
+def test_people_land_on_my_work_after_login_and_find_it_in_the_menu(client, unit):
+    from .conftest import PASSWORD
+
+    response = client.post(reverse("login"), {"username": "u-staff", "password": PASSWORD})
+    assert response.url == reverse("ledger:my_work")
+    page = client.get(reverse("findings:inspection_detail", args=[unit.inspection.code]))
+    html = page.content.decode()
+    assert f'href="{reverse("ledger:my_work")}"' in html
+    assert f'href="{reverse("ledger:dashboard", args=[unit.inspection.code])}"' in html
