@@ -1,0 +1,175 @@
+"""The ledger of a finding: append-only entries, their evidence, notifications, reminders."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from findings.models import Finding, Status, User
+
+
+class EntryKind(models.TextChoices):
+    START = "start", _("started")
+    PROGRESS = "progress", _("progress")
+    SUBMISSION = "submission", _("submitted for sign-off")
+    ENDORSEMENT = "endorsement", _("endorsed by the leader")
+    SIGN_OFF = "sign_off", _("signed off")
+    SIGN_OFF_ONGOING = "sign_off_ongoing", _("signed off as ongoing")
+    RETURN = "return", _("returned")
+    REOPEN = "reopen", _("reopened")
+
+
+class AppendOnly(Exception):
+    """A ledger row was about to be changed or deleted after it was written."""
+
+
+class LedgerEntry(models.Model):
+    """One line in a finding's timeline. Written once by a service, never changed."""
+
+    finding = models.ForeignKey(
+        Finding, models.PROTECT, related_name="ledger_entries", verbose_name=_("finding")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    author = models.ForeignKey(
+        User, models.PROTECT, related_name="ledger_entries", verbose_name=_("author")
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # The day the work was done (progress entries); the day of recording otherwise.
+    on_date = models.DateField(_("date"))
+    text = models.TextField(_("text"), blank=True)
+    status_before = models.CharField(_("status before"), max_length=20, choices=Status.choices)
+    status_after = models.CharField(_("status after"), max_length=20, choices=Status.choices)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EntryKind.values), name="ledger_entry_kind_valid"
+            ),
+        ]
+        indexes = [
+            # the submitter of a finding: its latest submission entry
+            models.Index(fields=["finding", "kind", "-created_at"], name="ledger_entry_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.finding_id} · {self.get_kind_display()} · {self.author}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("ledger entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("ledger entries are never deleted")
+
+
+class EvidenceType(models.TextChoices):
+    """The accepted file types, detected from the content (see ledger/evidence.py)."""
+
+    PDF = "pdf", "PDF"
+    OFD = "ofd", "OFD"
+    DOC = "doc", "Word 97-2003"
+    DOCX = "docx", "Word"
+    XLS = "xls", "Excel 97-2003"
+    XLSX = "xlsx", "Excel"
+    JPG = "jpg", "JPEG"
+    PNG = "png", "PNG"
+    ZIP = "zip", "ZIP"
+
+
+def evidence_path(instance, filename):
+    # A random name without extension: nothing of the uploader's name reaches the disk.
+    return f"evidence/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A file attached to a ledger entry (佐证材料). Immutable once its entry is saved."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entry = models.ForeignKey(
+        LedgerEntry, models.PROTECT, related_name="evidence", verbose_name=_("ledger entry")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_type = models.CharField(_("file type"), max_length=10, choices=EvidenceType.choices)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["entry", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file_type__in=EvidenceType.values), name="ledger_evidence_type_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("evidence is never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("evidence is never deleted")
+
+
+class Notification(models.Model):
+    """An in-app message shown on 我的工作 (the same text is also emailed)."""
+
+    recipient = models.ForeignKey(
+        User, models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    entry = models.ForeignKey(
+        LedgerEntry, models.PROTECT, related_name="notifications", verbose_name=_("ledger entry")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # 我的工作: a person's unread notifications, newest first
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=Q(read_at__isnull=True),
+                name="ledger_notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.entry}"
+
+
+class ReminderSent(models.Model):
+    """One reminder email to one person on one day; a second run that day sends nothing."""
+
+    recipient = models.ForeignKey(
+        User, models.CASCADE, related_name="reminders_sent", verbose_name=_("recipient")
+    )
+    sent_on = models.DateField(_("sent on"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    body = models.TextField(_("text sent"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "sent_on"], name="ledger_reminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.sent_on}"

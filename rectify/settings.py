@@ -127,7 +127,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "findings.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "findings:inspection_list"
+LOGIN_REDIRECT_URL = "ledger:my_work"
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes first: it refuses a locked-out login before the password is checked.
@@ -232,3 +232,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
+
+# Ledger (issue 3): evidence uploads, reminders.
+EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024))  # per file
+EVIDENCE_TYPES = envlist("EVIDENCE_TYPES", "pdf,ofd,doc,docx,xls,xlsx,jpg,png,zip")
+REMINDER_DUE_SOON_DAYS = envint("REMINDER_DUE_SOON_DAYS", "10")

@@ -6,8 +6,20 @@ from findings import demo
 class Command(BaseCommand):
     help = "Load the seed inspection (xinhua-cyl-2023) and the demo accounts; safe to run again."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--with-work",
+            action="store_true",
+            help="Also load a follow-up inspection in progress (ledger/demo.py).",
+        )
+
     def handle(self, *args, **options):
         counts = demo.load_seed()
+        if options["with_work"]:
+            from ledger.demo import load_work_demo
+
+            work = load_work_demo()
+            counts = {key: counts[key] + work[key] for key in counts}
         self.stdout.write(
             f"Demo data: {counts['created']} created, {counts['present']} already present."
         )

@@ -1,0 +1,58 @@
+"""The daily reminder email: one per person, at most once a day."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from .models import ReminderSent
+from .selectors import reminders
+
+
+def _line(finding):
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "findings:finding_detail", args=[finding.area.inspection.code, finding.pk]
+    )
+    deadline = f"{finding.deadline:%Y-%m-%d}" if finding.deadline else finding.get_kind_display()
+    return (
+        f"- {finding.area.inspection.organisation.name} {finding.area.position}.{finding.number} "
+        f"{finding.statement[:60]}（整改时限：{deadline}，{finding.get_status_display()}）\n  {url}"
+    )
+
+
+def reminder_body(reminder):
+    sections = [
+        ("已逾期", reminder.overdue),
+        ("即将到期", reminder.due_soon),
+        ("待您销号", reminder.awaiting),
+    ]
+    parts = [f"{reminder.user}，您好："]
+    for title, findings in sections:
+        if findings:
+            parts.append(f"{title}（{len(findings)}项）：\n" + "\n".join(map(_line, findings)))
+    return "\n\n".join(parts)
+
+
+def send_reminders(*, today):
+    """Send today's reminders; returns counts: sent, already (sent today), no_email."""
+    counts = {"sent": 0, "already": 0, "no_email": 0}
+    already = set(ReminderSent.objects.filter(sent_on=today).values_list("recipient_id", flat=True))
+    for reminder in reminders(today):
+        user = reminder.user
+        if user.pk in already:
+            counts["already"] += 1
+            continue
+        if not user.email:
+            counts["no_email"] += 1
+            continue
+        body = reminder_body(reminder)
+        try:
+            with transaction.atomic():
+                # Recorded first: a concurrent run that loses the race sends nothing.
+                ReminderSent.objects.create(recipient=user, sent_on=today, body=body)
+                send_mail(f"整改提醒（{today:%Y-%m-%d}）", body, None, [user.email])
+        except IntegrityError:
+            counts["already"] += 1
+            continue
+        counts["sent"] += 1
+    return counts

@@ -1,0 +1,500 @@
+"""Writes of the ledger: the sign-off workflow and the edits of a finding.
+
+Every function runs in one transaction, locks the finding with select_for_update(),
+checks its current state and who acts, writes with update_fields and a history
+change reason, and bumps the finding's version (the lost-update check of edit forms).
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from findings.models import Finding, FindingKind, Measure, Membership, Role, Status
+
+from .models import EntryKind, Evidence, LedgerEntry, Notification
+
+logger = logging.getLogger(__name__)
+
+
+class LedgerError(Exception):
+    """The one domain error: this change is not possible now (the message says why)."""
+
+
+class NotPermitted(LedgerError):
+    """This person may not make this change (views answer 403)."""
+
+
+class StaleVersion(LedgerError):
+    """The form was opened at an older version of the finding."""
+
+    def __init__(self, message, *, opened_version, current_version):
+        super().__init__(message)
+        self.opened_version = opened_version
+        self.current_version = current_version
+
+
+# Who may act (see `may_act`).
+EDITOR = "editor"  # staff of the unit, the principal, the responsible person
+SUBMITTER = "submitter"  # the responsible person or staff of the unit
+REVIEWER = "reviewer"  # the responsible leader or the principal
+LEADER = "leader"  # the responsible leader
+PRINCIPAL = "principal"  # the principal of the unit
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: str
+    target: str
+    actor: str
+    levels: tuple  # the sign-off levels of the inspection for which it applies
+    entry: str  # the kind of ledger entry written
+    label: object  # button text
+    needs_reason: bool = False
+
+
+S = Status
+BOTH = (1, 2)
+
+# The workflow of DESIGN.md, the one table. (action, from) is unique for each level.
+TRANSITIONS = (
+    Transition("start", S.NOT_STARTED, S.IN_PROGRESS, EDITOR, BOTH, EntryKind.START,
+               gettext_lazy("Start work")),
+    Transition("submit", S.IN_PROGRESS, S.SUBMITTED, SUBMITTER, BOTH, EntryKind.SUBMISSION,
+               gettext_lazy("Submit for sign-off")),
+    Transition("endorse", S.SUBMITTED, S.ENDORSED, LEADER, (2,), EntryKind.ENDORSEMENT,
+               gettext_lazy("Endorse (to the principal)")),
+    Transition("sign_off", S.SUBMITTED, S.SIGNED_OFF, REVIEWER, (1,), EntryKind.SIGN_OFF,
+               gettext_lazy("Sign off as complete")),
+    Transition("sign_off", S.ENDORSED, S.SIGNED_OFF, PRINCIPAL, (2,), EntryKind.SIGN_OFF,
+               gettext_lazy("Sign off as complete")),
+    Transition("sign_off_ongoing", S.SUBMITTED, S.ONGOING, REVIEWER, (1,),
+               EntryKind.SIGN_OFF_ONGOING, gettext_lazy("Sign off as ongoing (长期坚持)")),
+    Transition("sign_off_ongoing", S.ENDORSED, S.ONGOING, PRINCIPAL, (2,),
+               EntryKind.SIGN_OFF_ONGOING, gettext_lazy("Sign off as ongoing (长期坚持)")),
+    Transition("return", S.SUBMITTED, S.IN_PROGRESS, REVIEWER, BOTH, EntryKind.RETURN,
+               gettext_lazy("Return"), needs_reason=True),
+    Transition("return", S.ENDORSED, S.IN_PROGRESS, PRINCIPAL, (2,), EntryKind.RETURN,
+               gettext_lazy("Return"), needs_reason=True),
+    Transition("reopen", S.SIGNED_OFF, S.IN_PROGRESS, PRINCIPAL, BOTH, EntryKind.REOPEN,
+               gettext_lazy("Reopen"), needs_reason=True),
+    Transition("reopen", S.ONGOING, S.IN_PROGRESS, PRINCIPAL, BOTH, EntryKind.REOPEN,
+               gettext_lazy("Reopen"), needs_reason=True),
+)  # fmt: skip
+
+ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+SIGN_OFF_ACTIONS = {"endorse", "sign_off", "sign_off_ongoing"}
+
+# History change reasons (always Chinese, like the rest of the audit trail).
+REASONS = {
+    "start": "启动整改",
+    "submit": "提交销号",
+    "endorse": "责任领导审核通过",
+    "sign_off": "销号",
+    "sign_off_ongoing": "阶段性销号（长期坚持）",
+    "return": "退回：{reason}",
+    "reopen": "重新打开：{reason}",
+}
+
+
+def transition_for(finding, action):
+    """The row of the table for this action from the finding's status, or None."""
+    levels = finding.area.inspection.signoff_levels
+    for t in TRANSITIONS:
+        if t.action == action and t.source == finding.status and levels in t.levels:
+            return t
+    return None
+
+
+def submitter_of(finding):
+    """Who made the latest submission of the finding (from its ledger), or None."""
+    entry = (
+        LedgerEntry.objects.filter(finding=finding, kind=EntryKind.SUBMISSION)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return entry.author if entry else None
+
+
+def may_act(actor, *, user, membership, finding):
+    """Whether the user, with that membership in the finding's unit, is this actor."""
+    if membership is None or membership.user_id != user.pk:
+        return False
+    role = membership.role
+    is_person = finding.responsible_person_id == user.pk
+    is_leader = finding.responsible_leader_id == user.pk
+    return {
+        EDITOR: role in (Role.STAFF, Role.PRINCIPAL) or (is_person and role != Role.INSPECTOR),
+        SUBMITTER: role == Role.STAFF or (is_person and role != Role.INSPECTOR),
+        REVIEWER: role == Role.PRINCIPAL or (is_leader and role == Role.LEADER),
+        LEADER: is_leader and role in (Role.LEADER, Role.PRINCIPAL),
+        PRINCIPAL: role == Role.PRINCIPAL,
+    }[actor]
+
+
+def available_actions(*, finding, user, membership, submitter=None):
+    """The transitions this user may take now (for the buttons on the finding page)."""
+    result = []
+    for action in ACTIONS:
+        t = transition_for(finding, action)
+        if t is None or not may_act(t.actor, user=user, membership=membership, finding=finding):
+            continue
+        if action in SIGN_OFF_ACTIONS and submitter is not None and submitter.pk == user.pk:
+            continue
+        result.append(t)
+    return result
+
+
+def may_edit(*, finding, user, membership):
+    return may_act(EDITOR, user=user, membership=membership, finding=finding)
+
+
+def _membership(user, finding):
+    return Membership.objects.filter(
+        user=user, organisation_id=finding.area.inspection.organisation_id
+    ).first()
+
+
+def _lock(finding):
+    """The finding re-read under a row lock, with its inspection."""
+    locked = (
+        Finding.objects.select_for_update(of=("self",))
+        .select_related("area__inspection")
+        .get(pk=finding.pk)
+    )
+    return locked
+
+
+def _refuse_if_signed_off(finding):
+    if finding.is_signed_off:
+        raise LedgerError(
+            _(
+                "This finding has been signed off and is read-only; "
+                "the principal can reopen it with a reason."
+            )
+        )
+
+
+def _require_editor(finding, by):
+    if not may_edit(finding=finding, user=by, membership=_membership(by, finding)):
+        raise NotPermitted(_("Only staff of the unit and the principal can change this finding."))
+
+
+def _check_version(finding, version):
+    if version is not None and version != finding.version:
+        raise StaleVersion(
+            _(
+                "Someone else saved this finding after you opened it; "
+                "their changes are shown below and your input is kept in the form."
+            ),
+            opened_version=version,
+            current_version=finding.version,
+        )
+
+
+def _save_finding(finding, fields, reason, *, by):
+    finding.version += 1
+    finding._change_reason = reason
+    finding._history_user = by  # who, also outside a request (commands, tests)
+    finding.save(update_fields=[*fields, "version"])
+
+
+def _entry(finding, *, by, kind, text="", on_date=None, status_before=None):
+    return LedgerEntry.objects.create(
+        finding=finding,
+        kind=kind,
+        author=by,
+        on_date=on_date or timezone.localdate(),
+        text=text,
+        status_before=status_before or finding.status,
+        status_after=finding.status,
+    )
+
+
+# --- the workflow --------------------------------------------------------------------------
+
+
+def transition(*, finding, by, action, reason=""):
+    """Take one step of the workflow; returns the ledger entry written."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        finding = _lock(finding)
+        t = transition_for(finding, action)
+        if t is None:
+            if finding.is_signed_off:
+                _refuse_if_signed_off(finding)
+            label = next(row.label for row in TRANSITIONS if row.action == action)
+            raise LedgerError(
+                _("“%(action)s” is not possible while the finding is “%(status)s”.")
+                % {"action": label, "status": finding.get_status_display()}
+            )
+        membership = _membership(by, finding)
+        if not may_act(t.actor, user=by, membership=membership, finding=finding):
+            raise NotPermitted(_("You may not do this for this finding."))
+        if action in SIGN_OFF_ACTIONS:
+            submitter = submitter_of(finding)
+            if submitter is not None and submitter.pk == by.pk:
+                raise NotPermitted(_("Nobody signs off what they submitted themselves."))
+        if t.needs_reason and not reason:
+            raise LedgerError(_("Please give a reason."))
+        if action == "submit":
+            _check_submittable(finding)
+        before = finding.status
+        finding.status = t.target
+        fields = ["status"]
+        if t.target in (S.SIGNED_OFF, S.ONGOING):
+            finding.signed_off_by, finding.signed_off_at = by, timezone.now()
+            fields += ["signed_off_by", "signed_off_at"]
+        elif action == "reopen":
+            finding.signed_off_by = finding.signed_off_at = None
+            fields += ["signed_off_by", "signed_off_at"]
+        _save_finding(finding, fields, REASONS[action].format(reason=reason), by=by)
+        entry = _entry(finding, by=by, kind=t.entry, text=reason, status_before=before)
+        _notify(entry)
+    return entry
+
+
+def _check_submittable(finding):
+    missing = []
+    if not finding.result.strip():
+        missing.append(_("the result text (整改成效)"))
+    if not Evidence.objects.filter(entry__finding=finding).exists():
+        missing.append(_("at least one evidence file"))
+    if missing:
+        raise LedgerError(
+            _("Before submitting, add %(missing)s.") % {"missing": _(" and ").join(missing)}
+        )
+
+
+# --- edits ----------------------------------------------------------------------------------
+
+
+def add_progress(*, finding, by, on_date, text, files=()):
+    """A progress entry with its evidence (checked files from ledger.evidence.check_upload).
+
+    A finding not yet started is started by its first progress entry. The files are
+    written after every check has passed; if the transaction fails they are removed.
+    """
+    written = []
+    try:
+        with transaction.atomic():
+            finding = _lock(finding)
+            _refuse_if_signed_off(finding)
+            _require_editor(finding, by)
+            if not text.strip() and not files:
+                raise LedgerError(_("Describe the progress or attach a file."))
+            if finding.status == S.NOT_STARTED:
+                before = finding.status
+                finding.status = S.IN_PROGRESS
+                _save_finding(finding, ["status"], REASONS["start"], by=by)
+                _entry(finding, by=by, kind=EntryKind.START, status_before=before)
+            else:
+                _save_finding(finding, [], "新增整改进展", by=by)
+            entry = _entry(finding, by=by, kind=EntryKind.PROGRESS, text=text, on_date=on_date)
+            for checked in files:
+                evidence = Evidence(
+                    entry=entry,
+                    original_name=checked.name,
+                    file_type=checked.file_type,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                )
+                checked.upload.seek(0)
+                evidence.file.save(checked.name, checked.upload, save=False)
+                written.append(evidence.file.name)
+                evidence.save()
+    except BaseException:
+        for name in written:
+            Evidence.file.field.storage.delete(name)
+        raise
+    return entry
+
+
+def update_finding(*, finding, by, version, result, deadline, kind):
+    """Edit the result text, deadline and kind; refused if the form's version is stale."""
+    with transaction.atomic():
+        finding = _lock(finding)
+        _refuse_if_signed_off(finding)
+        _require_editor(finding, by)
+        _check_version(finding, version)
+        if kind == FindingKind.DEADLINE and deadline is None:
+            raise LedgerError(_("A finding fixed by a deadline needs a deadline."))
+        new = {"result": result, "deadline": deadline, "kind": kind}
+        fields = [name for name, value in new.items() if getattr(finding, name) != value]
+        if not fields:
+            return finding
+        for name in fields:
+            setattr(finding, name, new[name])
+        _save_finding(finding, fields, "编辑整改信息", by=by)
+    return finding
+
+
+def _lock_measure(measure):
+    finding = _lock(measure.finding)
+    measure = Measure.objects.select_for_update().get(pk=measure.pk, finding=finding)
+    return finding, measure
+
+
+def _measure_written(finding, measure, fields, reason, *, by):
+    measure._change_reason = reason
+    measure._history_user = by
+    measure.save(update_fields=fields)
+    _save_finding(finding, [], reason, by=by)
+
+
+def add_measure(*, finding, by, text, owner=None, deadline=None):
+    with transaction.atomic():
+        finding = _lock(finding)
+        _refuse_if_signed_off(finding)
+        _require_editor(finding, by)
+        last = finding.measures.aggregate(last=Max("position"))["last"] or 0
+        measure = Measure(
+            finding=finding, position=last + 1, text=text, owner=owner, deadline=deadline
+        )
+        measure._change_reason = "新增整改措施"
+        measure._history_user = by
+        measure.save()
+        _save_finding(finding, [], "新增整改措施", by=by)
+    return measure
+
+
+def update_measure(*, measure, by, version, text, owner, deadline):
+    with transaction.atomic():
+        finding, measure = _lock_measure(measure)
+        _refuse_if_signed_off(finding)
+        _require_editor(finding, by)
+        _check_version(finding, version)
+        new = {"text": text, "owner": owner, "deadline": deadline}
+        fields = [name for name, value in new.items() if getattr(measure, name) != value]
+        if not fields:
+            return measure
+        for name in fields:
+            setattr(measure, name, new[name])
+        _measure_written(finding, measure, fields, "编辑整改措施", by=by)
+    return measure
+
+
+def complete_measure(*, measure, by, done_on):
+    with transaction.atomic():
+        finding, measure = _lock_measure(measure)
+        _refuse_if_signed_off(finding)
+        _require_editor(finding, by)
+        if measure.done_on is not None:
+            raise LedgerError(_("This measure is already complete."))
+        measure.done_on = done_on
+        _measure_written(finding, measure, ["done_on"], "整改措施完成", by=by)
+    return measure
+
+
+def move_measure(*, measure, by, up):
+    """Swap the measure with its neighbour above (up) or below."""
+    with transaction.atomic():
+        finding, measure = _lock_measure(measure)
+        _refuse_if_signed_off(finding)
+        _require_editor(finding, by)
+        siblings = finding.measures.select_for_update()
+        if up:
+            other = siblings.filter(position__lt=measure.position).order_by("-position").first()
+        else:
+            other = siblings.filter(position__gt=measure.position).order_by("position").first()
+        if other is None:
+            return measure
+        mine, theirs = measure.position, other.position
+        # Park the measure at 0 (not recorded in history) so the unique position holds.
+        measure.position = 0
+        measure.save_without_historical_record(update_fields=["position"])
+        other.position = mine
+        other._change_reason = "调整整改措施顺序"
+        other._history_user = by
+        other.save(update_fields=["position"])
+        measure.position = theirs
+        _measure_written(finding, measure, ["position"], "调整整改措施顺序", by=by)
+    return measure
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def _principals(finding):
+    from findings.models import User
+
+    return list(
+        User.objects.filter(
+            memberships__organisation_id=finding.area.inspection.organisation_id,
+            memberships__role=Role.PRINCIPAL,
+        )
+    )
+
+
+def _recipients(entry):
+    """Who is told of this entry: submit → the reviewer(s); return, sign-off → the submitter."""
+    finding = entry.finding
+    if entry.kind == EntryKind.SUBMISSION:
+        # the leader signs off (one level) or endorses (two levels; the principal follows)
+        return [finding.responsible_leader] if finding.responsible_leader else _principals(finding)
+    if entry.kind == EntryKind.ENDORSEMENT:
+        return _principals(finding)
+    if entry.kind in (EntryKind.RETURN, EntryKind.SIGN_OFF, EntryKind.SIGN_OFF_ONGOING):
+        submitter = submitter_of(finding)
+        return [submitter] if submitter else []
+    return []
+
+
+SUBJECTS = {
+    EntryKind.SUBMISSION: "【待销号】{finding}",
+    EntryKind.ENDORSEMENT: "【待主要负责人审核】{finding}",
+    EntryKind.RETURN: "【已退回】{finding}",
+    EntryKind.SIGN_OFF: "【已销号】{finding}",
+    EntryKind.SIGN_OFF_ONGOING: "【阶段性销号】{finding}",
+}
+
+
+def _notify(entry):
+    recipients = {u.pk: u for u in _recipients(entry) if u.pk != entry.author_id}
+    for user in recipients.values():
+        Notification.objects.create(recipient=user, entry=entry)
+    emails = [u.email for u in recipients.values() if u.email]
+    if not emails:
+        return
+    finding = entry.finding
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "findings:finding_detail", args=[finding.area.inspection.code, finding.pk]
+    )
+    subject = SUBJECTS[entry.kind].format(finding=finding)
+    body = "\n".join(
+        line
+        for line in [
+            f"{entry.author}：{entry.get_kind_display()}",
+            f"问题：{finding.area.position}.{finding.number} {finding.statement}",
+            f"理由：{entry.text}" if entry.text else "",
+            f"整改状态：{finding.get_status_display()}",
+            url,
+        ]
+        if line
+    )
+
+    def send():
+        for address in emails:
+            try:
+                send_mail(subject, body, None, [address])
+            except OSError:
+                logger.exception("could not email %s about ledger entry %s", address, entry.pk)
+
+    transaction.on_commit(send)
+
+
+def mark_notifications_read(*, user):
+    with transaction.atomic():
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )

@@ -1,0 +1,391 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from findings.models import Measure, Role
+from findings.selectors import (
+    finding_history,
+    get_finding_for_user,
+    get_inspection_for_user,
+    people_of_organisation,
+)
+
+from . import selectors, services
+from .forms import (
+    FindingEditForm,
+    MeasureDoneForm,
+    MeasureForm,
+    ProgressForm,
+    TransitionForm,
+)
+from .models import Evidence
+
+# Members who may write at all; services decide the rest (inspectors read only).
+WRITER_ROLES = (Role.STAFF, Role.LEADER, Role.PRINCIPAL)
+
+
+def build_workspace(*, finding, user, membership, measures, history, bound=None, conflict=None):
+    """The finding page's workspace: timeline, actions and forms (bound ones kept as given)."""
+    bound = bound or {}
+    workspace = selectors.finding_workspace(
+        finding=finding, user=user, membership=membership, history=history, conflict=conflict
+    )
+    if workspace.may_edit:
+        people = list(people_of_organisation(finding.area.inspection.organisation))
+        workspace.forms = {
+            "progress": bound.get("progress") or ProgressForm(prefix="progress"),
+            "edit": bound.get("edit") or FindingEditForm.for_finding(finding),
+            "new_measure": bound.get("new_measure")
+            or MeasureForm(initial={"version": finding.version}, people=people, prefix="new"),
+        }
+        workspace.measure_rows = [
+            (
+                measure,
+                bound.get(f"m{measure.pk}")
+                or MeasureForm.for_measure(measure, finding=finding, people=people),
+            )
+            for measure in measures
+        ]
+    else:
+        workspace.measure_rows = [(measure, None) for measure in measures]
+    workspace.transition_form = bound.get("transition") or TransitionForm(prefix="t")
+    return workspace
+
+
+def _finding_for_writing(request, code, pk):
+    return get_finding_for_user(request.user, code, pk, roles=WRITER_ROLES)
+
+
+def _measures(finding):
+    return finding.measures.select_related("owner").order_by("position")
+
+
+def _render_finding(request, finding, membership, *, bound=None, conflict=None, status=200):
+    """The finding page again, with the user's bound form(s) and what changed meanwhile."""
+    measures = list(_measures(finding))
+    history = finding_history(finding)
+    workspace = build_workspace(
+        finding=finding,
+        user=request.user,
+        membership=membership,
+        measures=measures,
+        history=history,
+        bound=bound,
+        conflict=conflict,
+    )
+    context = {
+        "inspection": finding.area.inspection,
+        "membership": membership,
+        "finding": finding,
+        "measures": measures,
+        "history": history,
+        "workspace": workspace,
+    }
+    return render(request, "findings/finding_detail.html", context, status=status)
+
+
+def _back(finding):
+    return redirect("findings:finding_detail", finding.area.inspection.code, finding.pk)
+
+
+def _require_editor(finding, request, membership):
+    if not services.may_edit(finding=finding, user=request.user, membership=membership):
+        raise PermissionDenied
+
+
+def _open_for_editing(request, code, pk):
+    """The finding and membership for an edit (404 / 403 as due), and a refusal if signed off."""
+    finding, membership = _finding_for_writing(request, code, pk)
+    _require_editor(finding, request, membership)
+    return finding, membership, _refuse_if_signed_off(request, finding)
+
+
+def _refuse_if_signed_off(request, finding):
+    """Signed-off findings are read-only: say so and change nothing."""
+    if finding.is_signed_off:
+        messages.error(
+            request,
+            _(
+                "This finding has been signed off and is read-only; "
+                "the principal can reopen it with a reason."
+            ),
+        )
+        return _back(finding)
+    return None
+
+
+def _run(request, finding, write, *, success, on_stale=None):
+    """Call a service: done → message and back; refused → 403 or the reason as a message.
+
+    A stale edit form (services.StaleVersion) is answered by `on_stale`.
+    """
+    try:
+        write()
+    except services.StaleVersion as stale:
+        return on_stale(stale)
+    except services.NotPermitted as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except services.LedgerError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, success)
+    return _back(finding)
+
+
+# --- the finding page's forms ----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def add_progress(request, code, pk):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
+        return refused
+    form = ProgressForm(request.POST, request.FILES, prefix="progress")
+    if not form.is_valid():
+        return _render_finding(request, finding, membership, bound={"progress": form}, status=400)
+    data = form.cleaned_data
+
+    def write():
+        services.add_progress(
+            finding=finding,
+            by=request.user,
+            on_date=data["on_date"],
+            text=data["text"],
+            files=data["files"],
+        )
+
+    return _run(request, finding, write, success=_("Progress recorded."))
+
+
+def _stale(request, finding, membership, form_key, form_class, exc, **form_kwargs):
+    """Re-show the user's input with the current version and the changes made meanwhile."""
+    data = request.POST.copy()
+    data[f"{form_key}-version"] = str(exc.current_version)
+    form = form_class(data, prefix=form_key, **form_kwargs)
+    form.is_valid()
+    finding.refresh_from_db()
+    messages.warning(request, str(exc))
+    return _render_finding(
+        request,
+        finding,
+        membership,
+        bound={form_key: form},
+        conflict=selectors.changes_since(finding, exc.opened_version),
+        status=409,
+    )
+
+
+@login_required
+@require_POST
+def edit_finding(request, code, pk):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
+        return refused
+    form = FindingEditForm(request.POST, prefix="edit")
+    if not form.is_valid():
+        return _render_finding(request, finding, membership, bound={"edit": form}, status=400)
+    data = form.cleaned_data
+
+    def write():
+        services.update_finding(
+            finding=finding,
+            by=request.user,
+            version=data["version"],
+            result=data["result"],
+            deadline=data["deadline"],
+            kind=data["kind"],
+        )
+
+    return _run(
+        request,
+        finding,
+        write,
+        success=_("Finding saved."),
+        on_stale=lambda stale: _stale(request, finding, membership, "edit", FindingEditForm, stale),
+    )
+
+
+def _people(finding):
+    return list(people_of_organisation(finding.area.inspection.organisation))
+
+
+@login_required
+@require_POST
+def add_measure(request, code, pk):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
+        return refused
+    form = MeasureForm(request.POST, people=_people(finding), prefix="new")
+    if not form.is_valid():
+        return _render_finding(
+            request, finding, membership, bound={"new_measure": form}, status=400
+        )
+    data = form.cleaned_data
+
+    def write():
+        services.add_measure(
+            finding=finding,
+            by=request.user,
+            text=data["text"],
+            owner=data["owner"],
+            deadline=data["deadline"],
+        )
+
+    return _run(request, finding, write, success=_("Measure added."))
+
+
+def _measure(finding, measure_pk):
+    return get_object_or_404(Measure, pk=measure_pk, finding=finding)
+
+
+@login_required
+@require_POST
+def edit_measure(request, code, pk, measure_pk):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
+        return refused
+    measure = _measure(finding, measure_pk)
+    key = f"m{measure.pk}"
+    people = _people(finding)
+    form = MeasureForm(request.POST, people=people, prefix=key)
+    if not form.is_valid():
+        return _render_finding(request, finding, membership, bound={key: form}, status=400)
+    data = form.cleaned_data
+
+    def write():
+        services.update_measure(
+            measure=measure,
+            by=request.user,
+            version=data["version"],
+            text=data["text"],
+            owner=data["owner"],
+            deadline=data["deadline"],
+        )
+
+    return _run(
+        request,
+        finding,
+        write,
+        success=_("Measure saved."),
+        on_stale=lambda stale: _stale(
+            request, finding, membership, key, MeasureForm, stale, people=people
+        ),
+    )
+
+
+@login_required
+@require_POST
+def complete_measure(request, code, pk, measure_pk):
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
+        return refused
+    measure = _measure(finding, measure_pk)
+    form = MeasureDoneForm(request.POST, prefix="done")
+    if not form.is_valid():
+        messages.error(request, _("Give the date the measure was completed."))
+        return _back(finding)
+
+    def write():
+        services.complete_measure(
+            measure=measure, by=request.user, done_on=form.cleaned_data["done_on"]
+        )
+
+    return _run(request, finding, write, success=_("Measure marked complete."))
+
+
+@login_required
+@require_POST
+def move_measure(request, code, pk, measure_pk, direction):
+    if direction not in ("up", "down"):
+        raise Http404
+    finding, membership, refused = _open_for_editing(request, code, pk)
+    if refused:
+        return refused
+    measure = _measure(finding, measure_pk)
+
+    def write():
+        services.move_measure(measure=measure, by=request.user, up=direction == "up")
+
+    return _run(request, finding, write, success=_("Measures reordered."))
+
+
+@login_required
+@require_POST
+def take_action(request, code, pk, action):
+    if action not in services.ACTIONS:
+        raise Http404
+    finding, membership = _finding_for_writing(request, code, pk)
+    form = TransitionForm(request.POST, prefix="t")
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+
+    def write():
+        services.transition(finding=finding, by=request.user, action=action, reason=reason)
+
+    done = {
+        "start": _("Work started."),
+        "submit": _("Submitted for sign-off."),
+        "endorse": _("Endorsed; the principal signs off next."),
+        "sign_off": _("Signed off."),
+        "sign_off_ongoing": _("Signed off as ongoing."),
+        "return": _("Returned with your reason."),
+        "reopen": _("Reopened."),
+    }[action]
+    return _run(request, finding, write, success=done)
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+@login_required
+def evidence_download(request, code, public_id):
+    inspection, _membership = get_inspection_for_user(request.user, code)
+    evidence = get_object_or_404(
+        Evidence, public_id=public_id, entry__finding__area__inspection=inspection
+    )
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- 我的工作 and the dashboard ------------------------------------------------------------------
+
+
+@login_required
+def my_work(request):
+    work = selectors.my_work(request.user)
+    return render(request, "ledger/my_work.html", {"work": work})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    services.mark_notifications_read(user=request.user)
+    return redirect("ledger:my_work")
+
+
+@login_required
+def dashboard(request, code):
+    inspection, membership = get_inspection_for_user(request.user, code)
+    return render(
+        request,
+        "ledger/dashboard.html",
+        {
+            "inspection": inspection,
+            "membership": membership,
+            "board": selectors.dashboard(inspection),
+        },
+    )
