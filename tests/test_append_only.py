@@ -127,7 +127,41 @@ def test_every_history_table_has_the_append_only_trigger(db):
             "WHERE t.tgname = 'rectify_append_only' AND t.tgenabled <> 'D'"
         )
         guarded = {row[0] for row in cursor.fetchall()}
-    assert [table for table in _history_tables() if table not in guarded] == []
+    expected = [*_history_tables(), "ledger_evidence", "ledger_ledgerentry"]
+    assert [table for table in expected if table not in guarded] == []
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE ledger_ledgerentry SET text = 'rewritten'",
+        "DELETE FROM ledger_ledgerentry",
+        "UPDATE ledger_evidence SET sha256 = 'x'",
+        "DELETE FROM ledger_evidence",
+    ],
+)
+def test_postgresql_refuses_to_rewrite_ledger_entries_and_evidence(unit, sql):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ledger import services
+    from ledger.evidence import check_upload
+    from ledger.models import Evidence, LedgerEntry
+
+    finding = unit.add_findings(1)[0]
+    upload = check_upload(SimpleUploadedFile("会议记录.pdf", b"%PDF-1.4\n%%EOF\n"))
+    services.add_progress(
+        finding=finding, by=unit.staff, on_date=finding.deadline, text="进展", files=[upload]
+    )
+    before = (LedgerEntry.objects.count(), Evidence.objects.count())
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert (LedgerEntry.objects.count(), Evidence.objects.count()) == before
+    assert not LedgerEntry.objects.filter(text="rewritten").exists()
 
 
 @on_postgresql

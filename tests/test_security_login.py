@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.sessions.models import Session
 from django.urls import reverse
@@ -81,7 +82,7 @@ def test_behind_the_proxy_the_forwarded_address_is_the_one_locked(
 @pytest.mark.browser
 def test_logging_in_through_the_form_works_with_throttling_on(page, unit, throttled):
     login(page, unit.staff.username)
-    assert page.url.endswith(reverse("findings:inspection_list"))
+    assert page.url.endswith(reverse(settings.LOGIN_REDIRECT_URL))
 
 
 @pytest.mark.parametrize("weak", ["12345678", "password123", "u-staff1", "short"])
