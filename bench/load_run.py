@@ -197,8 +197,8 @@ class VirtualUser(threading.Thread):
                     url + "progress/",
                     {
                         "csrfmiddlewaretoken": self.csrf(page),
-                        "on_date": time.strftime("%Y-%m-%d"),
-                        "text": "压测：本周已完成台账补充。",
+                        "progress-on_date": time.strftime("%Y-%m-%d"),
+                        "progress-text": "压测：本周已完成台账补充。",
                     },
                 )
             time.sleep(self.random.uniform(0.2, 1.0))  # a person reads before the next click
@@ -241,6 +241,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     if args.users > UNITS * 2:
         parser.error(f"at most {UNITS * 2} virtual users (two staff per unit)")
@@ -349,7 +350,8 @@ def main():
     lines.append(f"target {result['target']}: {'met' if result['met'] else 'NOT met'}")
     (out / "load_run.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    if not args.keep_db:
+        psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
     return 0 if result["met"] else 1
 
 
