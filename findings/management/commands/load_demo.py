@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from findings import demo
+from reports import demo as reports_demo
 
 
 class Command(BaseCommand):
@@ -8,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = demo.load_seed()
+        for key, value in reports_demo.load_notice().items():
+            counts[key] += value
         self.stdout.write(
             f"Demo data: {counts['created']} created, {counts['present']} already present."
         )
