@@ -5,7 +5,6 @@ import subprocess
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import pytest
 from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
@@ -133,9 +132,8 @@ class SeedRender:
     pdf: bytes
 
 
-@pytest.fixture(scope="module")
-def seed_render(django_db_setup, django_db_blocker):
-    """The seed notice rendered once per module (HTML and PDF), its data rolled back."""
+def render_seed(django_db_blocker):
+    """The seed notice rendered (HTML and PDF), its data rolled back: call it once per module."""
     # Module scope runs before conftest's per-test settings: static files from the finders.
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_BACKEND}}
     with override_settings(STORAGES=storages), django_db_blocker.unblock(), transaction.atomic():

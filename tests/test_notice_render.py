@@ -21,11 +21,16 @@ from .fixtures_notice import (
     pdf_text,
     pdf_text_without_page_numbers,
     pdf_words,
-    seed_render,  # noqa: F401 (a fixture)
+    render_seed,
     sentences,
 )
 
 A4 = (595.28, 841.89)
+
+
+@pytest.fixture(scope="module")
+def seed_render(django_db_setup, django_db_blocker):
+    return render_seed(django_db_blocker)
 
 
 def test_the_html_contains_every_sentence_of_the_seed_in_order(seed_render, seed_notice_lines):
