@@ -1,6 +1,7 @@
 """Reads: the notice of an inspection, its versions, its history and their differences."""
 
 import difflib
+from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 
@@ -64,8 +65,17 @@ def _paragraph_lines(items):
 PARAGRAPH_FIELDS = {"measures", "next_steps"}
 
 
+@dataclass(frozen=True)
+class NoticeChange:
+    record: object  # the history record: history_date, history_user, history_change_reason
+    field: str
+    label: str
+    old: str
+    new: str
+
+
 def notice_history(notice):
-    """Field changes of the notice, newest first: (record, field label, old, new)."""
+    """Field changes of the notice, newest first."""
     if notice.pk is None:
         return []
     records = list(notice.history.select_related("history_user").order_by("-history_id"))
@@ -77,5 +87,13 @@ def notice_history(notice):
             old, new = change.old, change.new
             if change.field in PARAGRAPH_FIELDS:
                 old, new = _paragraph_lines(old), _paragraph_lines(new)
-            changes.append((newer, str(field.verbose_name), "" if old is None else old, new or ""))
+            changes.append(
+                NoticeChange(
+                    newer,
+                    change.field,
+                    str(field.verbose_name),
+                    "" if old is None else str(old),
+                    "" if new is None else str(new),
+                )
+            )
     return changes
