@@ -113,5 +113,11 @@ def notice_publish(*, inspection, by):
     version.pdf_sha256 = render.sha256(pdf)
     version.html.save("notice.html", ContentFile(html), save=False)
     version.pdf.save("notice.pdf", ContentFile(pdf), save=False)
-    version.save()
+    # The files are written before the row: a failed insert must not leave them behind.
+    try:
+        version.save()
+    except Exception:
+        version.html.delete(save=False)
+        version.pdf.delete(save=False)
+        raise
     return version
