@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from findings import demo
@@ -150,4 +150,8 @@ def render_seed(django_db_blocker):
             pdf=render.notice_pdf(document, draft=False),
         )
         transaction.set_rollback(True)
+    # Once Playwright runs, this may be another context's connection than the tests':
+    # close it, or it outlives the session and blocks dropping the PostgreSQL test database.
+    with django_db_blocker.unblock():
+        connection.close()
     return result
