@@ -58,8 +58,11 @@ def static_path_of(url):
     return finders.find(relative)
 
 
-def notice_html(document, *, draft, for_pdf=False, pdf_url=""):
-    """The notice as a standalone HTML page (for_pdf: the page WeasyPrint lays out)."""
+def notice_html(document, *, draft, for_pdf=False, links=()):
+    """The notice as a standalone HTML page (for_pdf: the page WeasyPrint lays out).
+
+    `links` are (href, label) pairs shown above the notice on screen, never in the PDF.
+    """
     stylesheets = PDF_STYLESHEETS if for_pdf else [static(s) for s in SCREEN_STYLESHEETS]
     with translation.override("zh-hans"):
         return render_to_string(
@@ -69,7 +72,7 @@ def notice_html(document, *, draft, for_pdf=False, pdf_url=""):
                 "draft": draft,
                 "for_pdf": for_pdf,
                 "stylesheets": stylesheets,
-                "pdf_url": pdf_url,
+                "links": () if for_pdf else links,
             },
         )
 

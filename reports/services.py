@@ -107,7 +107,8 @@ def notice_publish(*, inspection, by):
         notice_version=notice.version,
         paragraphs=paragraphs,
     )
-    html = render.notice_html(document, draft=False, pdf_url="pdf/").encode()
+    # The public page links its PDF relatively: /notices/<uuid>/ → /notices/<uuid>/pdf/.
+    html = render.notice_html(document, draft=False, links=[("pdf/", "下载PDF版")]).encode()
     pdf = render.notice_pdf(document, draft=False)
     version.html_sha256 = render.sha256(html)
     version.pdf_sha256 = render.sha256(pdf)

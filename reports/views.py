@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -95,7 +96,11 @@ def notice_edit(request, code):
 def notice_preview(request, code):
     notice, _membership = selectors.get_notice_for_user(request.user, code)
     document, _areas = selectors.current_document(notice)
-    return HttpResponse(renderer.notice_html(document, draft=True))
+    links = [
+        (reverse("reports:notice_detail", args=[code]), _("Back to the notice")),
+        (reverse("reports:notice_draft_pdf", args=[code]), _("Draft PDF")),
+    ]
+    return HttpResponse(renderer.notice_html(document, draft=True, links=links))
 
 
 @login_required

@@ -216,6 +216,7 @@ def test_save_and_preview_shows_the_draft_with_its_mark(ready, client):
     assert response.redirect_chain[-1][0] == url("notice_preview", ready)
     assert "二是" not in html and "一是提高站位。" in html and "新的下一步举措。" in html
     assert 'class="draft-mark"' in html
+    assert f'href="{url("notice_detail", ready)}">返回通报' in html
 
 
 def test_the_draft_pdf_is_marked_as_a_draft(ready, client):
