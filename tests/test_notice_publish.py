@@ -286,3 +286,24 @@ def test_the_notice_page_reads_a_fixed_number_of_queries(
     ready.add_findings(10, area=ready.areas[1], result="已整改。")
     publish(ready)
     assert _detail_queries(ready, client, django_assert_max_num_queries) == few
+
+
+def test_the_admin_shows_notices_and_never_changes_a_published_version(ready, client):
+    from findings.models import User
+
+    version = publish(ready)
+    client.force_login(User.objects.create_superuser("root", password="x", display_name="管理员"))
+    for name, args in [
+        ("admin:reports_notice_changelist", []),
+        ("admin:reports_notice_change", [version.notice.pk]),
+        ("admin:reports_notice_history", [version.notice.pk]),
+        ("admin:reports_noticeversion_changelist", []),
+        ("admin:reports_noticeversion_change", [version.pk]),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    change = reverse("admin:reports_noticeversion_change", args=[version.pk])
+    assert client.post(change, {"number": 9}).status_code == 403
+    delete = reverse("admin:reports_noticeversion_delete", args=[version.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    version.refresh_from_db()
+    assert version.number == 1
