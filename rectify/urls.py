@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("findings.urls")),
     path("", include("ledger.urls")),
+    path("", include("reports.urls")),
 ]

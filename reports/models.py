@@ -1,0 +1,130 @@
+"""The public progress notice of an inspection: one draft, then published versions."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from findings.models import Inspection, User
+
+DEFAULT_TITLE = "关于巡察整改进展情况的通报"
+DEFAULT_MEASURES_TITLE = "把整改落实作为一项重要政治任务来抓"
+
+
+def validate_paragraphs(value):
+    """A list of {"lead": str, "text": str}, both non-empty: section 一 or 三 of a notice."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Paragraphs must be a list."))
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or set(item) != {"lead", "text"}:
+            raise ValidationError(
+                _("Paragraph %(n)s must have a lead and a text."), params={"n": i}
+            )
+        for key in ("lead", "text"):
+            if not isinstance(item[key], str) or not item[key].strip():
+                raise ValidationError(
+                    _("Paragraph %(n)s: the %(part)s is empty."), params={"n": i, "part": key}
+                )
+
+
+class Notice(models.Model):
+    """The editable draft of an inspection's notice; section 二 is read from the ledger.
+
+    Empty preamble / closing mean "generated from the inspection / the unit's contact data".
+    Numbering (一、（一）1.) is generated when rendering, never stored in the texts.
+    """
+
+    inspection = models.OneToOneField(
+        Inspection, models.CASCADE, related_name="notice", verbose_name=_("inspection")
+    )
+    title = models.CharField(_("title"), max_length=200, default=DEFAULT_TITLE)
+    preamble = models.TextField(
+        _("preamble"), blank=True, help_text=_("Leave empty to generate it from the inspection.")
+    )
+    measures_title = models.CharField(
+        _("title of section one"), max_length=200, default=DEFAULT_MEASURES_TITLE
+    )
+    measures = models.JSONField(
+        _("measures taken"), default=list, blank=True, validators=[validate_paragraphs]
+    )
+    next_steps_lead = models.TextField(_("lead paragraph of the next steps"), blank=True)
+    next_steps = models.JSONField(
+        _("next steps"), default=list, blank=True, validators=[validate_paragraphs]
+    )
+    closing = models.TextField(
+        _("closing"),
+        blank=True,
+        help_text=_("Leave empty to generate it from the unit's contact data."),
+    )
+    show_counts = models.BooleanField(_("show the counts sentence"), default=False)
+    counts_as_of = models.DateField(_("counts as of"), null=True, blank=True)
+    signature = models.CharField(_("signature"), max_length=200, blank=True)
+    dated = models.DateField(_("date of the document"), null=True, blank=True)
+    # Bumped by every save; the edit form carries it so a stale form cannot overwrite.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(show_counts=False) | models.Q(counts_as_of__isnull=False),
+                name="reports_notice_counts_need_a_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.inspection.organisation.name}{self.title}"
+
+
+def _version_path(version, extension):
+    return (
+        f"notices/{version.notice.inspection.code}/{version.number}-{version.public_id}.{extension}"
+    )
+
+
+def html_path(version, filename):
+    return _version_path(version, "html")
+
+
+def pdf_path(version, filename):
+    return _version_path(version, "pdf")
+
+
+class NoticeVersion(models.Model):
+    """A published, frozen notice: never changed after it is written."""
+
+    notice = models.ForeignKey(
+        Notice, models.PROTECT, related_name="versions", verbose_name=_("notice")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    # The public address: unguessable, so publishing one version reveals no other.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        User, models.PROTECT, related_name="published_notices", verbose_name=_("published by")
+    )
+    notice_version = models.PositiveIntegerField(_("draft version published"))
+    paragraphs = models.JSONField(_("paragraphs"), default=list)
+    html = models.FileField(_("HTML file"), upload_to=html_path, max_length=300)
+    html_sha256 = models.CharField(_("SHA-256 of the HTML"), max_length=64)
+    pdf = models.FileField(_("PDF file"), upload_to=pdf_path, max_length=300)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+
+    class Meta:
+        verbose_name = _("published notice")
+        verbose_name_plural = _("published notices")
+        ordering = ["notice", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "number"], name="reports_noticeversion_number_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.notice} · {self.number}"

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from findings import demo
+from ledger.demo import load_work_demo
+from reports import demo as reports_demo
 
 
 class Command(BaseCommand):
@@ -16,10 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = demo.load_seed()
         if options["with_work"]:
-            from ledger.demo import load_work_demo
-
             work = load_work_demo()
             counts = {key: counts[key] + work[key] for key in counts}
+        for key, value in reports_demo.load_notice().items():
+            counts[key] += value
         self.stdout.write(
             f"Demo data: {counts['created']} created, {counts['present']} already present."
         )

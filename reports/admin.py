@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from rectify.history_admin import ReadOnlyHistoryAdmin
+
+from .models import Notice, NoticeVersion
+
+
+class NoticeVersionInline(admin.TabularInline):
+    """Published versions are frozen: listed, never changed, added or removed here."""
+
+    model = NoticeVersion
+    extra = 0
+    can_delete = False
+    fields = ["number", "published_at", "published_by", "public_id", "pdf_sha256"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "inspection", "version", "updated_at"]
+    list_select_related = ["inspection__organisation"]
+    search_fields = ["inspection__code", "inspection__organisation__name", "title"]
+    readonly_fields = ["version", "updated_at"]
+    inlines = [NoticeVersionInline]
+
+
+@admin.register(NoticeVersion)
+class NoticeVersionAdmin(admin.ModelAdmin):
+    list_display = ["notice", "number", "published_at", "published_by"]
+    list_select_related = ["notice__inspection__organisation", "published_by"]
+    readonly_fields = [
+        "notice",
+        "number",
+        "public_id",
+        "published_at",
+        "published_by",
+        "notice_version",
+        "paragraphs",
+        "html",
+        "html_sha256",
+        "pdf",
+        "pdf_sha256",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,99 @@
+"""Reads: the notice of an inspection, its versions, its history and their differences."""
+
+import difflib
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404
+
+from findings.selectors import get_inspection_for_user
+
+from .document import build_document, ledger_areas
+from .models import Notice, NoticeVersion
+
+
+def notice_of(inspection):
+    """The inspection's notice, or an unsaved one with the defaults when none was saved yet."""
+    notice = Notice.objects.filter(inspection=inspection).first()
+    if notice is None:
+        notice = Notice(inspection=inspection)
+    notice.inspection = inspection
+    return notice
+
+
+def get_notice_for_user(user, code, *, roles=None):
+    """(notice, membership): non-members 404, members whose role is not in `roles` 403."""
+    inspection, membership = get_inspection_for_user(user, code, roles=roles)
+    return notice_of(inspection), membership
+
+
+def current_document(notice):
+    """The draft as it reads now, and the ledger areas it was built from."""
+    areas = ledger_areas(notice.inspection)
+    return build_document(notice, areas), areas
+
+
+def versions_of(notice):
+    if notice.pk is None:
+        return NoticeVersion.objects.none()
+    return notice.versions.select_related("published_by").order_by("-number")
+
+
+def get_public_version(public_id):
+    return get_object_or_404(
+        NoticeVersion.objects.select_related("notice__inspection__organisation"),
+        public_id=public_id,
+    )
+
+
+def paragraph_diff(old, new):
+    """Paragraph-level differences: a list of (op, text) with op in ' ', '-', '+'."""
+    lines = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines += [(" ", text) for text in old[i1:i2]]
+            continue
+        lines += [("-", text) for text in old[i1:i2]]
+        lines += [("+", text) for text in new[j1:j2]]
+    return lines
+
+
+def _paragraph_lines(items):
+    return "\n".join(f"{item['lead']}。{item['text']}" for item in items or [])
+
+
+PARAGRAPH_FIELDS = {"measures", "next_steps"}
+
+
+@dataclass(frozen=True)
+class NoticeChange:
+    record: object  # the history record: history_date, history_user, history_change_reason
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+def notice_history(notice):
+    """Field changes of the notice, newest first."""
+    if notice.pk is None:
+        return []
+    records = list(notice.history.select_related("history_user").order_by("-history_id"))
+    changes = []
+    for newer, older in zip(records, records[1:], strict=False):
+        delta = newer.diff_against(older, excluded_fields=["version"])
+        for change in delta.changes:
+            field = Notice._meta.get_field(change.field)
+            old, new = change.old, change.new
+            if change.field in PARAGRAPH_FIELDS:
+                old, new = _paragraph_lines(old), _paragraph_lines(new)
+            changes.append(
+                NoticeChange(
+                    newer,
+                    change.field,
+                    str(field.verbose_name),
+                    "" if old is None else str(old),
+                    "" if new is None else str(new),
+                )
+            )
+    return changes

@@ -1,0 +1,178 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from findings.models import Role
+
+from . import render as renderer
+from . import selectors, services
+from .document import findings_without_result
+from .forms import NoticeForm, paragraph_formset, paragraphs_from
+
+PRINCIPAL_ONLY = [Role.PRINCIPAL]
+
+
+def _pdf_response(data, filename):
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+def notice_detail(request, code):
+    notice, membership = selectors.get_notice_for_user(request.user, code)
+    document, areas = selectors.current_document(notice)
+    versions = list(selectors.versions_of(notice))
+    latest = versions[0] if versions else None
+    return render(
+        request,
+        "reports/notice_detail.html",
+        {
+            "inspection": notice.inspection,
+            "membership": membership,
+            "notice": notice,
+            "document": document,
+            "missing": findings_without_result(areas),
+            "versions": versions,
+            "unpublished": latest is None or latest.paragraphs != document.paragraphs(),
+            "can_edit": membership.role == Role.PRINCIPAL,
+            "history": selectors.notice_history(notice),
+        },
+    )
+
+
+@login_required
+def notice_edit(request, code):
+    notice, membership = selectors.get_notice_for_user(request.user, code, roles=PRINCIPAL_ONLY)
+    inspection = notice.inspection
+    version = notice.version if notice.pk else 0
+    if request.method == "POST":
+        form = NoticeForm(request.POST, instance=notice)
+        measures = paragraph_formset("measures", request.POST)
+        next_steps = paragraph_formset("next_steps", request.POST)
+        if form.is_valid() and measures.is_valid() and next_steps.is_valid():
+            data = {
+                **form.cleaned_data,
+                "measures": paragraphs_from(measures),
+                "next_steps": paragraphs_from(next_steps),
+            }
+            try:
+                services.notice_update(
+                    inspection=inspection,
+                    by=request.user,
+                    data=data,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.NoticeError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("The draft of the notice is saved."))
+                if "preview" in request.POST:
+                    return redirect("reports:notice_preview", code=inspection.code)
+                return redirect("reports:notice_detail", code=inspection.code)
+    else:
+        form = NoticeForm(instance=notice, initial={"version": version})
+        measures = paragraph_formset("measures", initial=notice.measures)
+        next_steps = paragraph_formset("next_steps", initial=notice.next_steps)
+    return render(
+        request,
+        "reports/notice_edit.html",
+        {
+            "inspection": inspection,
+            "membership": membership,
+            "notice": notice,
+            "form": form,
+            "measures": measures,
+            "next_steps": next_steps,
+        },
+    )
+
+
+@login_required
+def notice_preview(request, code):
+    notice, _membership = selectors.get_notice_for_user(request.user, code)
+    document, _areas = selectors.current_document(notice)
+    links = [
+        (reverse("reports:notice_detail", args=[code]), _("Back to the notice")),
+        (reverse("reports:notice_draft_pdf", args=[code]), _("Draft PDF")),
+    ]
+    return HttpResponse(renderer.notice_html(document, draft=True, links=links))
+
+
+@login_required
+def notice_draft_pdf(request, code):
+    notice, _membership = selectors.get_notice_for_user(request.user, code)
+    document, _areas = selectors.current_document(notice)
+    pdf = renderer.notice_pdf(document, draft=True)
+    return _pdf_response(pdf, f"{notice.inspection.code}-draft.pdf")
+
+
+@login_required
+@require_POST
+def notice_publish(request, code):
+    notice, _membership = selectors.get_notice_for_user(request.user, code, roles=PRINCIPAL_ONLY)
+    try:
+        version = services.notice_publish(inspection=notice.inspection, by=request.user)
+    except services.NoticeError as error:
+        text = str(error)
+        if error.findings:
+            text += " " + "；".join(
+                f"（{f.area.position}）{f.number}. {f.statement}" for f in error.findings
+            )
+        messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("Version %(number)s of the notice is published.") % {"number": version.number},
+        )
+    return redirect("reports:notice_detail", code=notice.inspection.code)
+
+
+@login_required
+def notice_diff(request, code):
+    notice, membership = selectors.get_notice_for_user(request.user, code)
+    versions = {v.number: v for v in selectors.versions_of(notice)}
+    document, _areas = selectors.current_document(notice)
+
+    def paragraphs(choice):
+        if choice == "draft":
+            return document.paragraphs()
+        try:
+            return versions[int(choice)].paragraphs
+        except (KeyError, TypeError, ValueError):
+            raise Http404 from None
+
+    if not versions:
+        raise Http404
+    # By default: the latest published version against the draft as it reads now.
+    old = request.GET.get("old") or str(max(versions))
+    new = request.GET.get("new") or "draft"
+    return render(
+        request,
+        "reports/notice_diff.html",
+        {
+            "inspection": notice.inspection,
+            "membership": membership,
+            "versions": sorted(versions.values(), key=lambda v: -v.number),
+            "old": old,
+            "new": new,
+            "lines": selectors.paragraph_diff(paragraphs(old), paragraphs(new)),
+        },
+    )
+
+
+def public_notice(request, public_id):
+    """A published version as HTML: no login, served from its frozen file."""
+    version = selectors.get_public_version(public_id)
+    return FileResponse(version.html.open("rb"), content_type="text/html; charset=utf-8")
+
+
+def public_notice_pdf(request, public_id):
+    """A published version as PDF: no login, the stored bytes, never rendered again."""
+    version = selectors.get_public_version(public_id)
+    filename = f"{version.notice.inspection.code}-v{version.number}.pdf"
+    return FileResponse(version.pdf.open("rb"), content_type="application/pdf", filename=filename)

@@ -1,0 +1,52 @@
+"""The principal edits the notice in a browser, previews and publishes it; the public reads it."""
+
+import re
+
+import pytest
+
+from findings.models import User
+from reports import demo as reports_demo
+
+from .conftest import PASSWORD, login
+from .fixtures_notice import pdf_text
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NEW_TEXT = "深入学习贯彻党的二十大精神，每季度召开一次整改回头看专题会议，巩固整改成果。"
+
+
+def test_the_principal_edits_a_next_step_previews_publishes_and_the_public_reads_it(
+    page, seeded, browser, live_server
+):
+    reports_demo.load_notice()
+    principal = User.objects.get(username="principal")
+    principal.set_password(PASSWORD)
+    principal.save()
+    login(page, "principal")
+
+    page.goto(f"/inspections/{seeded.code}/")
+    page.click("nav.actions >> text=通报")
+    page.click("text=编辑草稿")
+    page.fill("textarea[name=next_steps-0-text]", NEW_TEXT)
+    page.click("button:has-text('保存并预览')")
+    assert page.url.endswith("/notice/preview/")
+    assert page.locator("p.step").first.inner_text() == f"一是进一步提高政治站位。{NEW_TEXT}"
+    assert page.locator(".draft-mark").is_visible()
+
+    page.goto(f"/inspections/{seeded.code}/notice/")
+    page.click("button:has-text('发布此草稿')")
+    assert "通报第1版已发布" in page.locator(".messages").inner_text()
+    html_href = page.locator("table.versions a:has-text('HTML')").get_attribute("href")
+    assert re.fullmatch(r"/notices/[0-9a-f-]{36}/", html_href)
+
+    public = browser.new_context(base_url=live_server.url)  # nobody logged in
+    reader = public.new_page()
+    reader.goto(html_href)
+    assert "/accounts/login/" not in reader.url
+    assert NEW_TEXT in reader.locator("article.notice").inner_text()
+    assert reader.locator(".draft-mark").count() == 0
+    pdf_href = reader.locator("nav.notice-links a").get_attribute("href")
+    response = public.request.get(html_href + pdf_href)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert NEW_TEXT in re.sub(r"\s+", "", pdf_text(response.body()))
+    public.close()

@@ -1,0 +1,309 @@
+"""Editing, publishing and serving the notice: who may, what is frozen, what is public."""
+
+import hashlib
+import uuid
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from reports import services
+from reports.models import Notice, NoticeVersion
+
+from .fixtures_notice import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ready(unit):
+    """A unit whose findings all have their result text."""
+    unit.add_findings(2, result="已整改到位。")
+    unit.add_findings(1, area=unit.areas[1], result="已建立制度。")
+    return unit
+
+
+def edit_data(version, *, measures=(), next_steps=(), **fields):
+    """The edit form's POST: the notice's fields and its two paragraph formsets."""
+    data = {
+        "version": version,
+        "title": "关于巡察整改进展情况的通报",
+        "preamble": "",
+        "measures_title": "把整改落实作为一项重要政治任务来抓",
+        "next_steps_lead": "下一步，我们将持续整改。",
+        "closing": "",
+        "counts_as_of": "",
+        "signature": "",
+        "dated": "",
+        **fields,
+    }
+    for prefix, items in (("measures", measures), ("next_steps", next_steps)):
+        data[f"{prefix}-TOTAL_FORMS"] = len(items)
+        data[f"{prefix}-INITIAL_FORMS"] = 0
+        for i, item in enumerate(items):
+            lead, text, *rest = item
+            data[f"{prefix}-{i}-lead"] = lead
+            data[f"{prefix}-{i}-text"] = text
+            data[f"{prefix}-{i}-ORDER"] = rest[0] if rest else i + 1
+            if len(rest) > 1 and rest[1]:
+                data[f"{prefix}-{i}-DELETE"] = "on"
+    return data
+
+
+def publish(unit):
+    return services.notice_publish(inspection=unit.inspection, by=unit.principal)
+
+
+def url(name, unit, **kwargs):
+    return reverse(f"reports:{name}", kwargs={"code": unit.inspection.code, **kwargs})
+
+
+def test_publishing_is_refused_while_a_finding_has_no_result_and_the_findings_are_named(
+    unit, client
+):
+    done = unit.add_findings(1, result="已整改。")[0]
+    missing = unit.add_findings(2)
+    with pytest.raises(services.NoticeError) as refused:
+        publish(unit)
+    assert refused.value.findings == missing
+    assert done not in refused.value.findings
+    client.force_login(unit.principal)
+    response = client.post(url("notice_publish", unit), follow=True)
+    text = response.content.decode()
+    assert "（1）2. 问题2" in text and "（1）3. 问题3" in text
+    assert not NoticeVersion.objects.exists()
+
+
+def test_only_the_principal_may_publish(ready):
+    with pytest.raises(services.NoticeError):
+        services.notice_publish(inspection=ready.inspection, by=ready.leader)
+    assert not NoticeVersion.objects.exists()
+
+
+def test_publishing_freezes_html_and_pdf_with_their_sha256(ready):
+    version = publish(ready)
+    assert (version.number, version.published_by) == (1, ready.principal)
+    html, pdf = version.html.read(), version.pdf.read()
+    assert hashlib.sha256(html).hexdigest() == version.html_sha256
+    assert hashlib.sha256(pdf).hexdigest() == version.pdf_sha256
+    assert pdf.startswith(b"%PDF") and "已建立制度。" in pdf_text(pdf)
+    assert "已建立制度。" in html.decode() and "草稿" not in html.decode()
+    assert str(version.public_id) in version.pdf.name
+    assert version.paragraphs[0] == "测试单位"
+
+
+def test_a_published_version_never_changes_when_the_notice_changes_again(ready, client):
+    first = publish(ready)
+    pdf, sha = first.pdf.read(), first.pdf_sha256
+    notice = Notice.objects.get()
+    services.notice_update(
+        inspection=ready.inspection,
+        by=ready.principal,
+        data={**_fields(notice), "signature": "中共测试单位委员会"},
+        expected_version=notice.version,
+    )
+    finding = ready.areas[0].findings.first()
+    finding.result = "已整改，并建立长效机制。"
+    finding.save()
+    second = publish(ready)
+    first.refresh_from_db()
+    assert second.number == 2 and second.pdf_sha256 != sha
+    assert first.pdf_sha256 == sha
+    with first.pdf.open("rb") as f:
+        assert f.read() == pdf
+    served = client.get(reverse("reports:public_notice_pdf", args=[first.public_id]))
+    assert b"".join(served.streaming_content) == pdf
+    assert "已整改，并建立长效机制。" not in first.paragraphs
+    assert "已整改，并建立长效机制。" in second.paragraphs
+
+
+def _fields(notice):
+    return {field: getattr(notice, field) for field in services.EDITABLE_FIELDS}
+
+
+def test_publishing_twice_without_a_change_is_refused(ready):
+    publish(ready)
+    with pytest.raises(services.NoticeError, match="1"):
+        publish(ready)
+
+
+def test_a_published_version_is_public_as_html_and_pdf_without_login(ready, client):
+    version = publish(ready)
+    html = client.get(reverse("reports:public_notice", args=[version.public_id]))
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
+    body = b"".join(html.streaming_content).decode()
+    assert "已建立制度。" in body and 'href="pdf/"' in body
+    pdf = client.get(reverse("reports:public_notice_pdf", args=[version.public_id]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == version.pdf_sha256
+
+
+def test_a_draft_has_no_public_url_and_needs_a_login(ready, client):
+    # Before anything is published, no address reaches the draft without a login.
+    for path in (
+        reverse("reports:public_notice", args=[uuid.uuid4()]),
+        reverse("reports:public_notice_pdf", args=[uuid.uuid4()]),
+    ):
+        assert client.get(path).status_code == 404
+    for name in ("notice_detail", "notice_preview", "notice_draft_pdf", "notice_edit"):
+        response = client.get(url(name, ready))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_published_pdf_is_served_from_its_file_not_rendered_again(ready, client):
+    version = publish(ready)
+    stored = version.pdf.read()
+    with (
+        mock.patch("reports.render.notice_pdf", side_effect=AssertionError("rendered")) as a,
+        mock.patch("reports.render.pdf_from_html", side_effect=AssertionError("rendered")) as b,
+        mock.patch("weasyprint.HTML.write_pdf", side_effect=AssertionError("rendered")) as c,
+    ):
+        response = client.get(reverse("reports:public_notice_pdf", args=[version.public_id]))
+        assert b"".join(response.streaming_content) == stored
+    assert not (a.called or b.called or c.called)
+
+
+def test_the_principal_edits_adds_removes_and_reorders_paragraphs(ready, client):
+    client.force_login(ready.principal)
+    response = client.post(
+        url("notice_edit", ready),
+        edit_data(
+            0,
+            measures=[("统一思想认识", "召开会议。", 2), ("明确目标责任", "建立清单。", 1)],
+            next_steps=[("提高站位", "加强学习。", 1), ("删除此项", "无。", 2, True)],
+            signature="中共测试单位委员会",
+        ),
+    )
+    assert response.status_code == 302
+    notice = Notice.objects.get()
+    assert notice.measures == [
+        {"lead": "明确目标责任", "text": "建立清单。"},
+        {"lead": "统一思想认识", "text": "召开会议。"},
+    ]
+    assert notice.next_steps == [{"lead": "提高站位", "text": "加强学习。"}]
+    assert (notice.signature, notice.version) == ("中共测试单位委员会", 1)
+    page = client.get(url("notice_detail", ready)).content.decode()
+    assert "（一）明确目标责任。" in page and "一是提高站位。" in page
+    assert "删除此项" not in page
+
+
+def test_a_stale_edit_form_does_not_overwrite_a_newer_save(ready, client):
+    client.force_login(ready.principal)
+    client.post(url("notice_edit", ready), edit_data(0, signature="第一次保存"))
+    response = client.post(url("notice_edit", ready), edit_data(0, signature="过时的表单"))
+    assert response.status_code == 200
+    assert "reload" in response.content.decode() or "重新" in response.content.decode()
+    assert Notice.objects.get().signature == "第一次保存"
+
+
+def test_an_incomplete_paragraph_is_refused_and_named(ready, client):
+    client.force_login(ready.principal)
+    response = client.post(url("notice_edit", ready), edit_data(0, measures=[("统一思想认识", "")]))
+    assert response.status_code == 200
+    assert not Notice.objects.exists()
+    assert 'name="measures-0-text"' in response.content.decode()
+    assert "errorlist" in response.content.decode()
+
+
+def test_save_and_preview_shows_the_draft_with_its_mark(ready, client):
+    client.force_login(ready.principal)
+    response = client.post(
+        url("notice_edit", ready),
+        {**edit_data(0, next_steps=[("提高站位", "新的下一步举措。")]), "preview": "1"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == url("notice_preview", ready)
+    assert "二是" not in html and "一是提高站位。" in html and "新的下一步举措。" in html
+    assert 'class="draft-mark"' in html
+    assert f'href="{url("notice_detail", ready)}">返回通报' in html
+
+
+def test_the_draft_pdf_is_marked_as_a_draft(ready, client):
+    client.force_login(ready.staff)
+    response = client.get(url("notice_draft_pdf", ready))
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "草" in text and "稿" in text and "已建立制度。" in text
+
+
+@pytest.mark.parametrize(
+    "name, method, expected",
+    [
+        ("notice_detail", "get", {"principal": 200, "leader": 200, "staff": 200, "inspector": 200}),
+        (
+            "notice_preview",
+            "get",
+            {"principal": 200, "leader": 200, "staff": 200, "inspector": 200},
+        ),
+        ("notice_edit", "get", {"principal": 200, "leader": 403, "staff": 403, "inspector": 403}),
+        (
+            "notice_publish",
+            "post",
+            {"principal": 302, "leader": 403, "staff": 403, "inspector": 403},
+        ),
+    ],
+)
+def test_permissions_by_role_and_outsiders_get_404(ready, outsider, client, name, method, expected):
+    target = url(name, ready)
+    for role, status in expected.items():
+        client.force_login(getattr(ready, role))
+        assert getattr(client, method)(target).status_code == status, (name, role)
+    client.force_login(outsider)
+    assert getattr(client, method)(target).status_code == 404
+
+
+def test_versions_are_listed_with_downloads_and_their_differences_shown(ready, client):
+    first = publish(ready)
+    finding = ready.areas[1].findings.get()
+    finding.result = "已建立并执行制度。"
+    finding.save()
+    second = publish(ready)
+    client.force_login(ready.inspector)
+    page = client.get(url("notice_detail", ready)).content.decode()
+    for version in (first, second):
+        assert reverse("reports:public_notice", args=[version.public_id]) in page
+        assert reverse("reports:public_notice_pdf", args=[version.public_id]) in page
+    diff = client.get(url("notice_diff", ready), {"old": 1, "new": 2})
+    lines = diff.context["lines"]
+    assert ("-", "已建立制度。") in lines and ("+", "已建立并执行制度。") in lines
+    assert [op for op, _ in lines].count(" ") == len(first.paragraphs) - 1
+    assert client.get(url("notice_diff", ready), {"old": 9}).status_code == 404
+
+
+def _detail_queries(unit, client, django_assert_max_num_queries):
+    client.force_login(unit.principal)
+    with django_assert_max_num_queries(14) as captured:
+        client.get(url("notice_detail", unit))
+    return len(captured)
+
+
+def test_the_notice_page_reads_a_fixed_number_of_queries(
+    ready, client, django_assert_max_num_queries
+):
+    publish(ready)
+    few = _detail_queries(ready, client, django_assert_max_num_queries)
+    ready.add_findings(10, area=ready.areas[1], result="已整改。")
+    publish(ready)
+    assert _detail_queries(ready, client, django_assert_max_num_queries) == few
+
+
+def test_the_admin_shows_notices_and_never_changes_a_published_version(ready, client):
+    from findings.models import User
+
+    version = publish(ready)
+    client.force_login(User.objects.create_superuser("root", password="x", display_name="管理员"))
+    for name, args in [
+        ("admin:reports_notice_changelist", []),
+        ("admin:reports_notice_change", [version.notice.pk]),
+        ("admin:reports_notice_history", [version.notice.pk]),
+        ("admin:reports_noticeversion_changelist", []),
+        ("admin:reports_noticeversion_change", [version.pk]),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    change = reverse("admin:reports_noticeversion_change", args=[version.pk])
+    assert client.post(change, {"number": 9}).status_code == 403
+    delete = reverse("admin:reports_noticeversion_delete", args=[version.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    version.refresh_from_db()
+    assert version.number == 1
