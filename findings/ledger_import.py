@@ -9,14 +9,13 @@ error; `import_ledger` re-plans inside one transaction and writes it all, or not
 Formulas are never evaluated: the values cached in the file are read.
 """
 
+import logging
 import os
 import re
 import unicodedata
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from xml.etree.ElementTree import ParseError
 
 from django.db import transaction
 from openpyxl import load_workbook
@@ -27,6 +26,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .models import Area, Finding, FindingKind, Inspection, Measure, Status, User
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, safe_value, unneutralise
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -336,15 +337,18 @@ def read_ledger(path, *, progress=None):
         return _read_sheet(path, workbook, progress)
     except LedgerFileError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ParseError) as exc:
+    except Exception as exc:  # a damaged part of the zip, bad XML, an entity bomb
+        logger.warning("unreadable workbook %s", path, exc_info=True)
         raise LedgerFileError(_broken_message(exc)) from exc
     finally:
         workbook.close()
 
 
 def _broken_message(exc):
-    if type(exc).__module__.startswith("defusedxml"):
-        return "文件含不安全的 XML 内容（实体定义），已拒绝。"
+    while exc is not None:  # openpyxl wraps the parser's exception in its own
+        if type(exc).__module__.startswith("defusedxml"):
+            return "文件含不安全的 XML 内容（实体定义），已拒绝。"
+        exc = exc.__cause__ or exc.__context__
     return "文件已损坏或不是有效的 Excel 工作簿，无法读取。"
 
 
