@@ -7,7 +7,9 @@ merged over its measure rows (one row per measure), dates as real dates.
 
 from datetime import date
 
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
 
 from .models import Finding, FindingKind, Measure
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, new_workbook
@@ -76,9 +78,10 @@ def ledger_rows(inspection):
         yield finding.area, finding, rows
 
 
-def _merge_down(ws, column, first, last):
+def _merge_down(merges, ws, column, first, last):
     if last > first:
-        ws.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
+        coord = CellRange(min_col=column, min_row=first, max_col=column, max_row=last).coord
+        merges.append(MergedCellRange(ws, coord))
 
 
 def export_workbook(inspection):
@@ -89,12 +92,13 @@ def export_workbook(inspection):
     sheet.header(HEADER_ROW, KEYS)
     sheet.widths(KEYS)
     column = {key: index for index, key in enumerate(KEYS, start=1)}
+    merges = []
     row = HEADER_ROW + 1
     area_start, current_area = row, None
     for area, _finding, rows in ledger_rows(inspection):
         if area != current_area:
             if current_area is not None:
-                _merge_down(ws, column["area"], area_start, row - 1)
+                _merge_down(merges, ws, column["area"], area_start, row - 1)
             area_start, current_area = row, area
         first = row
         for index, values in enumerate(rows):
@@ -104,9 +108,13 @@ def export_workbook(inspection):
                 sheet.write(row, column[key], values[key])
             row += 1
         for key in FINDING_KEYS:
-            _merge_down(ws, column[key], first, row - 1)
+            _merge_down(merges, ws, column[key], first, row - 1)
     if current_area is not None:
-        _merge_down(ws, column["area"], area_start, row - 1)
+        _merge_down(merges, ws, column["area"], area_start, row - 1)
+    # Added in one go: ws.merge_cells compares every new range with all earlier ones,
+    # which is quadratic for a large ledger. These ranges never overlap, and the cells
+    # they cover were never written.
+    ws.merged_cells.ranges.update(merges)
     return workbook
 
 

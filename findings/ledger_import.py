@@ -435,8 +435,8 @@ def _read_body(sheet, rows, scan, progress):
             elif (number, col) in anchors:
                 anchors[(number, col)] = value
             cells[key] = value
-        if all(clean_text(v) == "" for v in cells.values()):
-            continue
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
+            continue  # an empty row
         continues = (
             (number, number_col) in covered
             or (number, statement_col) in covered
