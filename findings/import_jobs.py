@@ -14,10 +14,12 @@ import logging
 import os
 import threading
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 
 from .ledger_import import (
     MAX_FILE_BYTES,
@@ -36,6 +38,15 @@ logger = logging.getLogger(__name__)
 DEFAULT_BACKGROUND_BYTES = 200 * 1024
 
 _threads = []  # running job threads, for tests and an orderly shutdown
+
+
+# A job whose thread has not reported for this long died with its process.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def is_stalled(job):
+    running = job.state in (ImportState.READING, ImportState.APPLYING)
+    return running and job.updated_at < timezone.now() - STALLED_AFTER
 
 
 class ImportStateError(Exception):
@@ -132,7 +143,9 @@ def wait_for_jobs(timeout=60):
 
 def _progress_writer(job_id):
     def progress(done, total):
-        ImportJob.objects.filter(pk=job_id).update(progress=done, total=total)
+        ImportJob.objects.filter(pk=job_id).update(
+            progress=done, total=total, updated_at=timezone.now()
+        )
 
     return progress
 

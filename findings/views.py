@@ -113,6 +113,7 @@ def _job_for_user(user, code, job_id):
 def import_job(request, code, job_id):
     job, membership = _job_for_user(request.user, code, job_id)
     report = job.report
+    stalled = import_jobs.is_stalled(job)
     return render(
         request,
         "findings/import_job.html",
@@ -122,7 +123,8 @@ def import_job(request, code, job_id):
             "job": job,
             "report": report,
             "counts": report.get("counts", {}),
-            "running": job.state in (ImportState.READING, ImportState.APPLYING),
+            "running": job.state in (ImportState.READING, ImportState.APPLYING) and not stalled,
+            "stalled": stalled,
             "form": LedgerUploadForm(),
         },
     )

@@ -2,10 +2,12 @@
 
 import io
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from findings import import_jobs
@@ -245,3 +247,26 @@ def test_a_large_file_is_read_and_written_in_the_background_with_progress(
     job.refresh_from_db()
     assert job.state == ImportState.DONE, job.report
     assert Finding.objects.filter(area=unit.areas[0]).count() == 60
+
+
+def test_a_job_whose_thread_died_is_shown_as_stopped_instead_of_polling_forever(client, unit):
+    job = ImportJob.objects.create(
+        inspection=unit.inspection, filename="x.xlsx", stored_name="x.xlsx", state="reading"
+    )
+    client.force_login(unit.staff)
+    assert "http-equiv" in client.get(job_url(job)).content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(
+        updated_at=timezone.now() - import_jobs.STALLED_AFTER - timedelta(seconds=1)
+    )
+    page = client.get(job_url(job)).content.decode()
+    assert "http-equiv" not in page
+    assert "导入中途停止（服务器曾重启），未写入任何内容。请重新上传文件。" in page
+
+
+def test_the_preview_reads_in_english_when_english_is_chosen(client, unit, tmp_path):
+    path = simple_ledger(tmp_path / "ok.xlsx", 2)
+    client.force_login(unit.staff)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    upload(client, unit.inspection, path)
+    page = client.get(job_url(ImportJob.objects.get())).content.decode()
+    assert "Preview" in page and "Confirm the import" in page
