@@ -412,6 +412,19 @@ def _merge_maps(scan, header_row, columns):
     return covered
 
 
+def _same_finding(first, cells):
+    """Whether an unmerged row goes on with the finding above: its 序号 and 问题 are
+    blank, or repeat the finding's (some ledgers repeat them on every measure row)."""
+    number, statement = clean_text(cells["number"]), clean_text(cells["statement"])
+    if not number and not statement:
+        return True
+    return (
+        number == clean_text(first["number"])
+        and statement == clean_text(first["statement"])
+        and clean_text(cells["area"]) in ("", clean_text(first["area"]))
+    )
+
+
 def _read_body(sheet, rows, scan, progress):
     columns = sheet.columns
     covered = _merge_maps(scan, sheet.header_row, columns)
@@ -440,11 +453,7 @@ def _read_body(sheet, rows, scan, progress):
         continues = (
             (number, number_col) in covered
             or (number, statement_col) in covered
-            or (
-                current is not None
-                and clean_text(cells["number"]) == ""
-                and clean_text(cells["statement"]) == ""
-            )
+            or (current is not None and _same_finding(current.cells, cells))
         )
         if continues and current is not None:
             current.last_row = number
@@ -618,10 +627,12 @@ class _Planner:
         if type_kind and word_kind and type_kind != word_kind:
             self.error(row, "deadline", cells["deadline"], "与整改类型不一致")
             return None, None
-        kind = type_kind or word_kind or (FindingKind.DEADLINE if deadline else None)
+        kind = type_kind or word_kind
+        if kind is None and existing is not None and "kind" not in self.has:
+            kind = existing.kind  # a file without 整改类型 leaves the kind alone
+        if kind is None and deadline is not None:
+            kind = FindingKind.DEADLINE
         if kind is None:
-            if existing is not None and not self.has & {"kind", "deadline"}:
-                return existing.kind, existing.deadline
             key = "deadline" if "deadline" in self.has else None
             self.error(row, key, None, "整改时限和整改类型都为空")
             return None, None

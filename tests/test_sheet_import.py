@@ -369,3 +369,38 @@ def test_applying_an_import_takes_the_same_queries_for_5_or_40_findings(unit, tm
 
 
 QUERIES_FOR_A_NEW_IMPORT = 11
+
+
+def test_rows_that_repeat_the_number_and_statement_are_measures_of_one_finding(unit, tmp_path):
+    rows = [
+        HEADER,
+        ledger_row(1, "聚焦第1方面", "同一个问题", measure="措施一"),
+        ledger_row(1, "聚焦第1方面", "同一个问题", measure="措施二", person="组织干事"),
+        ledger_row(2, "聚焦第1方面", "另一个问题", measure="措施三"),
+    ]
+    path = write_xlsx(tmp_path / "repeated.xlsx", rows)
+
+    plan = run_import(unit.inspection, path)
+
+    assert plan.errors == [] and len(plan.to_create) == 2
+    first = Finding.objects.get(number=1)
+    assert list(first.measures.values_list("text", "owner")) == [
+        ("措施一", unit.staff.pk),
+        ("措施二", unit.other_staff.pk),
+    ]
+
+
+def test_a_file_without_the_kind_column_keeps_the_kind_of_existing_findings(unit, tmp_path):
+    finding = unit.add_findings(
+        1, kind=FindingKind.ONGOING, deadline=date(2024, 12, 31), responsible_department="办公室"
+    )[0]
+    header = [h for h in HEADER if h != "整改类型"]
+    row = ledger_row(1, "聚焦第1方面", finding.statement, status="")
+    del row[HEADER.index("整改类型")]
+    path = write_xlsx(tmp_path / "nokind.xlsx", [header, row])
+
+    plan = plan_for(unit.inspection, path)
+
+    assert plan.errors == [] and len(plan.unchanged) == 1, [
+        vars(c) for p in plan.to_update for c in p.changes
+    ]
