@@ -20,7 +20,7 @@ def test_a_staff_member_fixes_an_error_and_imports_the_workbook(page, unit, tmp_
     page.set_input_files("input[name=file]", str(bad))
     page.click("button:has-text('上传并检查')")
 
-    assert page.locator("h1").inner_text() == "台账导入: 台账-初稿.xlsx"
+    assert page.locator("h1").inner_text() == "台账导入：台账-初稿.xlsx"
     rows = page.locator("table.errors tbody tr")
     assert rows.count() == 1
     assert rows.inner_text().split("\t") == [
