@@ -40,6 +40,8 @@ DEFAULT_BACKGROUND_BYTES = 200 * 1024
 _threads = []  # running job threads, for tests and an orderly shutdown
 
 
+# An upload waits this long for its confirmation; then its file is deleted.
+KEEP_UPLOADS = timedelta(days=1)
 # A job whose thread has not reported for this long died with its process.
 STALLED_AFTER = timedelta(minutes=10)
 
@@ -72,6 +74,7 @@ def start_import(*, inspection, upload, by):
     """
     if upload.size > MAX_FILE_BYTES:
         raise LedgerFileError("文件过大，不能超过 20 MB，请拆分后再导入。")
+    discard_stale_uploads()
     upload_dir().mkdir(parents=True, exist_ok=True)
     stored_name = f"{uuid.uuid4().hex}.xlsx"
     path = upload_dir() / stored_name
@@ -96,6 +99,19 @@ def start_import(*, inspection, upload, by):
         _plan_job(job.pk)
         job.refresh_from_db()
     return job
+
+
+def discard_stale_uploads():
+    """Delete the files of previews that were never confirmed within KEEP_UPLOADS."""
+    stale = ImportJob.objects.filter(
+        state=ImportState.READY, updated_at__lt=timezone.now() - KEEP_UPLOADS
+    )
+    for job in stale:
+        _finish(
+            job,
+            ImportState.FAILED,
+            {"file_error": "预览后超过一天未确认，文件已删除，请重新上传。"},
+        )
 
 
 def confirm_import(*, job, by):

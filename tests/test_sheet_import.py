@@ -404,3 +404,20 @@ def test_a_file_without_the_kind_column_keeps_the_kind_of_existing_findings(unit
     assert plan.errors == [] and len(plan.unchanged) == 1, [
         vars(c) for p in plan.to_update for c in p.changes
     ]
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_updating_5_or_40_findings_takes_the_same_queries(unit, tmp_path, count):
+    findings = unit.add_findings(count)
+    rows = [HEADER] + [
+        ledger_row(f.number, "聚焦第1方面", f"{f.statement}（改）", measure="措施",
+                   deadline=f.deadline)
+        for f in findings
+    ]  # fmt: skip
+    sheet = read_ledger(write_xlsx(tmp_path / "u.xlsx", rows))
+    with CaptureQueriesContext(connection) as queries:
+        plan = import_ledger(inspection=unit.inspection, sheet=sheet, filename="u.xlsx")
+    assert len(plan.to_update) == count
+    assert Finding.objects.filter(statement__endswith="（改）").count() == count
+    # the reads and the lock; findings updated + history; measures created + history
+    assert len(queries) == 11, [q["sql"][:80] for q in queries]

@@ -270,3 +270,17 @@ def test_the_preview_reads_in_english_when_english_is_chosen(client, unit, tmp_p
     upload(client, unit.inspection, path)
     page = client.get(job_url(ImportJob.objects.get())).content.decode()
     assert "Preview" in page and "Confirm the import" in page
+
+
+def test_uploads_never_confirmed_are_deleted_after_a_day(client, unit, tmp_path):
+    client.force_login(unit.staff)
+    upload(client, unit.inspection, simple_ledger(tmp_path / "old.xlsx", 1))
+    old = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - import_jobs.KEEP_UPLOADS - timedelta(seconds=1)
+    )
+    upload(client, unit.inspection, simple_ledger(tmp_path / "new.xlsx", 1))
+    old.refresh_from_db()
+    assert old.state == ImportState.FAILED
+    assert not import_jobs.job_path(old).exists()
+    assert "预览后超过一天未确认" in client.get(job_url(old)).content.decode()
