@@ -304,6 +304,7 @@ class ImportJob(models.Model):
     The file waits under MEDIA_ROOT/imports/ between the preview and the confirmation;
     large files are read and written by a background thread that reports its progress
     here. `report` holds the plan (counts, changes, errors) or the file's error.
+    Bookkeeping, not history-tracked: the findings it writes carry the history.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

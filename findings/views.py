@@ -95,10 +95,11 @@ def import_upload(request, code):
             form.add_error("file", exc.message)
         else:
             return redirect("findings:import_job", inspection.code, job.pk)
+    recent = inspection.import_jobs.select_related("created_by")[:5]
     return render(
         request,
         "findings/import_upload.html",
-        {"inspection": inspection, "membership": membership, "form": form},
+        {"inspection": inspection, "membership": membership, "form": form, "recent": recent},
     )
 
 

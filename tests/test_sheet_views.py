@@ -284,3 +284,14 @@ def test_uploads_never_confirmed_are_deleted_after_a_day(client, unit, tmp_path)
     assert old.state == ImportState.FAILED
     assert not import_jobs.job_path(old).exists()
     assert "预览后超过一天未确认" in client.get(job_url(old)).content.decode()
+
+
+def test_the_upload_page_lists_recent_imports_in_a_fixed_number_of_queries(
+    client, unit, tmp_path, django_assert_max_num_queries
+):
+    client.force_login(unit.staff)
+    for i in range(3):
+        upload(client, unit.inspection, simple_ledger(tmp_path / f"f{i}.xlsx", 1))
+    with django_assert_max_num_queries(6):
+        page = client.get(upload_url(unit.inspection)).content.decode()
+    assert "最近的导入" in page and "f2.xlsx" in page and "f0.xlsx" in page
