@@ -474,7 +474,7 @@ def _read_body(sheet, rows, scan, progress):
 
 @dataclass
 class Change:
-    field: str  # verbose name shown in the preview
+    field: str  # the column's header, as in the sheet
     old: str
     new: str
 
@@ -750,7 +750,11 @@ class _Planner:
                 same = old == new
             if not same:
                 planned.changes.append(
-                    Change(str(model_field.verbose_name), _shown(old), _shown(new))
+                    Change(
+                        COLUMNS[FINDING_FIELDS[field_name]],
+                        _shown(old, field_name),
+                        _shown(new, field_name),
+                    )
                 )
                 setattr(existing, field_name, new)
                 planned.changed_fields.add(model_field.attname)
@@ -801,12 +805,10 @@ class _Planner:
             )
 
 
-def _shown(value):
+def _shown(value, field_name):
     if value is None:
         return ""
-    if isinstance(value, User):
-        return str(value)
-    if value in KIND_LABELS:
+    if field_name == "kind":
         return KIND_LABELS[value]
     return str(value)
 

@@ -75,7 +75,7 @@ def safe_value(value):
 
 def unneutralise(text):
     """Undo `safe_value`'s apostrophe (used by the reader)."""
-    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES and text[1:2]:
+    if text[:1] == "'" and text[1:].startswith(FORMULA_PREFIXES):
         return text[1:]
     return text
 

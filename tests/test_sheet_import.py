@@ -421,3 +421,18 @@ def test_updating_5_or_40_findings_takes_the_same_queries(unit, tmp_path, count)
     assert Finding.objects.filter(statement__endswith="（改）").count() == count
     # the reads and the lock; findings updated + history; measures created + history
     assert len(queries) == 11, [q["sql"][:80] for q in queries]
+
+
+def test_a_changed_kind_is_shown_with_its_chinese_labels(seeded, tmp_path):
+    path = tmp_path / "seed.xlsx"
+    workbook = export_workbook(seeded)
+    workbook.active["I3"] = "立行立改"
+    workbook.active["J3"] = "立行立改"
+    workbook.save(path)
+
+    plan = plan_for(seeded, path)
+
+    assert [vars(c) for c in plan.to_update[0].changes] == [
+        {"field": "整改类型", "old": "限期整改", "new": "立行立改"},
+        {"field": "整改时限", "old": "2024-03-31", "new": ""},
+    ]
