@@ -1,0 +1,202 @@
+"""Benchmark: importing a 10,000-row ledger workbook against openpyxl reading it alone.
+
+Target (issue 5): the whole import (file checks, reading with the merged cells,
+planning against the inspection, writing findings, measures and their history in one
+transaction) takes at most 3x what openpyxl needs to read the same file in read-only
+mode. Peak memory is reported for both. Everything is measured in one run:
+
+    .venv/bin/python bench/import_ledger.py            # SQLite in a temporary folder
+    DATABASE_URL=postgres://... .venv/bin/python bench/import_ledger.py
+
+The workbook is made by the exporter from a generated inspection (4 areas of 1,250
+findings with 2 measures each = 10,000 rows; 序号/问题 and the finding's other columns
+merged over each pair of rows, 问题方面 merged over its findings), then imported into
+new, empty inspections of the same unit.
+The result is written to bench/import_ledger-{sqlite,postgresql}.md.
+"""
+
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORKDIR = Path(tempfile.mkdtemp(prefix="rectify-bench-"))
+os.environ.setdefault("SECRET_KEY", "bench")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{WORKDIR}/bench.sqlite3")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rectify.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+from findings.ledger_export import export_workbook  # noqa: E402
+from findings.ledger_import import import_ledger, read_ledger  # noqa: E402
+from findings.models import (  # noqa: E402
+    Area,
+    Finding,
+    FindingKind,
+    Inspection,
+    InspectionKind,
+    Measure,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
+
+AREAS, FINDINGS_PER_AREA, MEASURES_PER_FINDING = 4, int(os.environ.get("BENCH_FINDINGS", 1250)), 2
+RUNS = 3
+
+
+def make_inspection(organisation, code):
+    return Inspection.objects.create(
+        organisation=organisation,
+        code=code,
+        authority="区委",
+        group="区委第二巡察组",
+        kind=InspectionKind.ROUTINE,
+        onsite_start=date(2024, 3, 1),
+        onsite_end=date(2024, 4, 30),
+        feedback_date=date(2024, 6, 1),
+    )
+
+
+def generate():
+    """A unit with a 10,000-row ledger (written without history: it is only the source)."""
+    organisation = Organisation.objects.create(name="基准测试单位")
+    people = {}
+    for username, display, role in [
+        ("bench-leader", "副书记", Role.LEADER),
+        ("bench-staff", "办公室干事", Role.STAFF),
+        ("bench-staff2", "组织干事", Role.STAFF),
+    ]:
+        people[display] = User.objects.create(username=username, display_name=display)
+        Membership.objects.create(user=people[display], organisation=organisation, role=role)
+    source = make_inspection(organisation, "bench-source")
+    areas = Area.objects.bulk_create(
+        Area(inspection=source, position=i, title=f"聚焦第{i}方面的问题（基准）")
+        for i in range(1, AREAS + 1)
+    )
+    findings = Finding.objects.bulk_create(
+        Finding(
+            area=area,
+            number=n,
+            statement=f"第{area.position}方面第{n}个问题：学习贯彻不够深入，制度执行存在薄弱环节。",
+            detail="具体表现为会议记录不完整，学习计划落实不到位。",
+            kind=FindingKind.DEADLINE if n % 3 else FindingKind.ONGOING,
+            deadline=date(2024, 1 + n % 12, 1 + n % 28),
+            responsible_leader=people["副书记"],
+            responsible_person=people["办公室干事"],
+            responsible_department="办公室",
+            result="已完善制度并组织专题学习。" if n % 2 else "",
+        )
+        for area in areas
+        for n in range(1, FINDINGS_PER_AREA + 1)
+    )
+    Measure.objects.bulk_create(
+        Measure(
+            finding=finding,
+            position=p,
+            text=f"措施{p}：建立台账，明确责任，按月调度。",
+            owner=people["组织干事"] if p == 2 else None,
+        )
+        for finding in findings
+        for p in range(1, MEASURES_PER_FINDING + 1)
+    )
+    path = WORKDIR / "ledger-10000.xlsx"
+    export_workbook(source).save(path)
+    return organisation, path
+
+
+def openpyxl_read(path):
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    rows = sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    return rows
+
+
+def full_import(organisation, path, code):
+    inspection = make_inspection(organisation, code)
+    sheet = read_ledger(path)
+    return import_ledger(inspection=inspection, sheet=sheet, filename=path.name)
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - start, result
+
+
+def peak_mb(function, *args):
+    tracemalloc.start()
+    function(*args)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 1024 / 1024
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    organisation, path = generate()
+    read_times, import_times = [], []
+    for run in range(RUNS):
+        seconds, rows = timed(openpyxl_read, path)
+        read_times.append(seconds)
+        seconds, plan = timed(full_import, organisation, path, f"bench-import-{run}")
+        import_times.append(seconds)
+        assert not plan.errors, plan.errors[:3]
+        assert len(plan.to_create) == AREAS * FINDINGS_PER_AREA
+    read_peak = peak_mb(openpyxl_read, path)
+    import_peak = peak_mb(full_import, organisation, path, "bench-import-memory")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    read, imported = statistics.median(read_times), statistics.median(import_times)
+    ratio = imported / read
+    data_rows = rows - 2  # title and header rows
+    lines = [
+        "# Benchmark: importing a 10,000-row ledger workbook",
+        "",
+        "Made by `bench/import_ledger.py` (one run; medians of "
+        f"{RUNS}; memory by tracemalloc in a separate pass of the same run).",
+        "",
+        f"- database: {connection.vendor}; Python {platform.python_version()}; "
+        f"{platform.machine()}",
+        f"- workbook: {data_rows} data rows ({AREAS} areas, "
+        f"{AREAS * FINDINGS_PER_AREA} findings x {MEASURES_PER_FINDING} measures, merged "
+        f"cells), {path.stat().st_size / 1024:.0f} KB",
+        "",
+        "| step | time (median) | runs | peak Python memory |",
+        "| --- | --- | --- | --- |",
+        f"| openpyxl alone, read-only, every row | {read:.2f} s | "
+        f"{', '.join(f'{t:.2f}' for t in read_times)} | {read_peak:.1f} MB |",
+        f"| full import (check, read, plan, write {AREAS * FINDINGS_PER_AREA} findings + "
+        f"{AREAS * FINDINGS_PER_AREA * MEASURES_PER_FINDING} measures + history) | "
+        f"{imported:.2f} s | {', '.join(f'{t:.2f}' for t in import_times)} | "
+        f"{import_peak:.1f} MB |",
+        "",
+        f"Import / openpyxl read = **{ratio:.2f}x** (target: at most 3x): "
+        f"{'met' if ratio <= 3 else 'NOT met'}.",
+        f"Peak resident set size of the whole process: {rss:.0f} MB.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if os.environ.get("BENCH_WRITE", "1") == "1":
+        out = ROOT / "bench" / f"import_ledger-{connection.vendor}.md"
+        out.write_text(text, encoding="utf-8")
+    return 0 if ratio <= 3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Writing an inspection's ledger, and the blank template, as 整改台账 workbooks.
+
+The layout is the one the importer reads, so that export → import changes nothing:
+a title row, the header row, 问题方面 merged over its findings, a finding's own columns
+merged over its measure rows (one row per measure), dates as real dates.
+"""
+
+from datetime import date
+
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
+
+from .models import Finding, FindingKind, Measure
+from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, new_workbook
+
+KEYS = list(COLUMNS)
+# Columns that belong to the finding, merged over its measure rows.
+FINDING_KEYS = (
+    "number",
+    "statement",
+    "detail",
+    "leader",
+    "department",
+    "deadline",
+    "kind",
+    "status",
+    "result",
+)
+TITLE_ROW, HEADER_ROW = 1, 2
+
+
+def _deadline_cell(finding):
+    if finding.deadline:
+        return finding.deadline
+    return KIND_LABELS[finding.kind] if finding.kind != FindingKind.DEADLINE else ""
+
+
+def _name(user):
+    return user.display_name if user else ""
+
+
+def ledger_rows(inspection):
+    """(area, finding, rows) for every finding in ledger order; a row is {key: value}."""
+    findings = (
+        Finding.objects.filter(area__inspection=inspection)
+        .select_related("area", "responsible_leader", "responsible_person")
+        .order_by("area__position", "number")
+    )
+    measures = {}
+    for measure in (
+        Measure.objects.filter(finding__area__inspection=inspection)
+        .select_related("owner")
+        .order_by("finding_id", "position")
+    ):
+        measures.setdefault(measure.finding_id, []).append(measure)
+    for finding in findings:
+        base = {
+            "number": finding.number,
+            "area": finding.area.title,
+            "statement": finding.statement,
+            "detail": finding.detail,
+            "leader": _name(finding.responsible_leader),
+            "department": finding.responsible_department,
+            "deadline": _deadline_cell(finding),
+            "kind": KIND_LABELS[finding.kind],
+            "status": STATUS_LABELS[finding.status],
+            "result": finding.result,
+        }
+        rows = [
+            {
+                **base,
+                "measure": measure.text,
+                "person": _name(measure.owner or finding.responsible_person),
+            }
+            for measure in measures.get(finding.pk, [])
+        ] or [{**base, "measure": "", "person": _name(finding.responsible_person)}]
+        yield finding.area, finding, rows
+
+
+def _merge_down(merges, ws, column, first, last):
+    if last > first:
+        coord = CellRange(min_col=column, min_row=first, max_col=column, max_row=last).coord
+        merges.append(MergedCellRange(ws, coord))
+
+
+def export_workbook(inspection):
+    """The inspection's ledger as an openpyxl Workbook."""
+    workbook, sheet = new_workbook("整改台账")
+    ws = sheet.ws
+    sheet.title(TITLE_ROW, f"{inspection.organisation.name}巡察整改台账", len(KEYS))
+    sheet.header(HEADER_ROW, KEYS)
+    sheet.widths(KEYS)
+    column = {key: index for index, key in enumerate(KEYS, start=1)}
+    merges = []
+    row = HEADER_ROW + 1
+    area_start, current_area = row, None
+    for area, _finding, rows in ledger_rows(inspection):
+        if area != current_area:
+            if current_area is not None:
+                _merge_down(merges, ws, column["area"], area_start, row - 1)
+            area_start, current_area = row, area
+        first = row
+        for index, values in enumerate(rows):
+            for key in KEYS:
+                if index and key in FINDING_KEYS + ("area",):
+                    continue  # covered by the merged cell above
+                sheet.write(row, column[key], values[key])
+            row += 1
+        for key in FINDING_KEYS:
+            _merge_down(merges, ws, column[key], first, row - 1)
+    if current_area is not None:
+        _merge_down(merges, ws, column["area"], area_start, row - 1)
+    # Added in one go: ws.merge_cells compares every new range with all earlier ones,
+    # which is quadratic for a large ledger. These ranges never overlap, and the cells
+    # they cover were never written.
+    ws.merged_cells.ranges.update(merges)
+    return workbook
+
+
+def _list_validation(ws, labels, column, rows):
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(labels) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="输入有误",
+        error="请从下拉列表中选择。",
+    )
+    ws.add_data_validation(validation)
+    validation.add(f"{column}{rows[0]}:{column}{rows[1]}")
+
+
+def template_workbook():
+    """The blank ledger: header, drop-downs for 整改类型 and 整改状态, one example row."""
+    workbook, sheet = new_workbook("整改台账")
+    ws = sheet.ws
+    sheet.header(1, KEYS)
+    sheet.widths(KEYS)
+    example = {
+        "number": 1,
+        "area": "聚焦……方面（与巡察反馈意见的方面一致）",
+        "statement": "巡察反馈的问题（示例，导入前请删除本行）",
+        "detail": "问题的具体表现",
+        "measure": "整改措施；一个问题有多条措施时，每条一行，合并序号和问题单元格",
+        "leader": "副书记",
+        "person": "办公室干事",
+        "department": "办公室",
+        "deadline": date(date.today().year, 12, 31),
+        "kind": KIND_LABELS[FindingKind.DEADLINE],
+        "status": STATUS_LABELS["not_started"],
+        "result": "整改成效（销号时填写）",
+    }
+    sheet.write_row(2, [example[key] for key in KEYS])
+    letters = {key: ws.cell(row=1, column=i).column_letter for i, key in enumerate(KEYS, 1)}
+    _list_validation(ws, KIND_LABELS.values(), letters["kind"], (2, 2000))
+    _list_validation(ws, STATUS_LABELS.values(), letters["status"], (2, 2000))
+    return workbook

@@ -1,0 +1,438 @@
+"""Reading 整改台账 workbooks into an inspection: layout, values, errors, idempotence."""
+
+from datetime import date, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from findings.ledger_export import export_workbook
+from findings.ledger_import import (
+    ImportRefused,
+    RowError,
+    import_ledger,
+    plan_import,
+    read_ledger,
+)
+from findings.models import (
+    Area,
+    Finding,
+    FindingKind,
+    Inspection,
+    InspectionKind,
+    Measure,
+    Status,
+)
+
+from .fixtures_sheet import HEADER, ledger_row, put_formula, simple_ledger, write_xlsx
+
+
+def history_counts():
+    return (Area.history.count(), Finding.history.count(), Measure.history.count())
+
+
+def plan_for(inspection, path):
+    return plan_import(inspection=inspection, sheet=read_ledger(path))
+
+
+def run_import(inspection, path, by=None):
+    return import_ledger(inspection=inspection, sheet=read_ledger(path), filename=path.name, by=by)
+
+
+# --- round trip ----------------------------------------------------------------------
+
+
+def test_the_seed_export_imported_into_the_same_inspection_changes_nothing(seeded, tmp_path):
+    path = tmp_path / "seed.xlsx"
+    export_workbook(seeded).save(path)
+    before = history_counts()
+    versions = dict(Finding.objects.values_list("pk", "version"))
+
+    plan = run_import(seeded, path)
+
+    assert plan.summary()["counts"] == {
+        "create": 0,
+        "update": 0,
+        "unchanged": 17,
+        "missing": 0,
+        "errors": 0,
+        "new_areas": 0,
+    }
+    assert history_counts() == before
+    assert dict(Finding.objects.values_list("pk", "version")) == versions
+
+
+def test_the_seed_export_imported_into_an_empty_inspection_recreates_it(seeded, tmp_path):
+    path = tmp_path / "seed.xlsx"
+    export_workbook(seeded).save(path)
+    empty = Inspection.objects.create(
+        organisation=seeded.organisation,
+        code="xinhua-cyl-2025",
+        authority="区委",
+        group="区委第一巡察组",
+        kind=InspectionKind.ROUTINE,
+        onsite_start=date(2025, 3, 1),
+        onsite_end=date(2025, 4, 30),
+        feedback_date=date(2025, 6, 1),
+    )
+
+    plan = run_import(empty, path)
+
+    assert plan.summary()["counts"]["create"] == 17
+    assert [(a.position, a.title) for a in empty.areas.all()] == [
+        (a.position, a.title) for a in seeded.areas.all()
+    ]
+    fields = [
+        "area__position",
+        "number",
+        "statement",
+        "kind",
+        "deadline",
+        "responsible_leader",
+        "responsible_person",
+        "status",
+        "result",
+    ]
+    copied = list(Finding.objects.filter(area__inspection=empty).values_list(*fields))
+    original = list(Finding.objects.filter(area__inspection=seeded).values_list(*fields))
+    assert len(copied) == 17
+    assert copied == original
+    reasons = set(Finding.history.filter(area__inspection=empty).values_list(
+        "history_change_reason", flat=True
+    ))  # fmt: skip
+    assert reasons == {"导入：seed.xlsx"}
+    # ...and importing the same file again there changes nothing.
+    before = history_counts()
+    assert run_import(empty, path).summary()["counts"]["unchanged"] == 17
+    assert history_counts() == before
+
+
+# --- messy workbooks -----------------------------------------------------------------
+
+
+def messy_workbook(path):
+    """Title rows, columns out of order, an extra column, merged areas, one finding over
+    three measure rows, every date form, full-width digits and stray whitespace."""
+    header = ["问题方面", "序号", "问题", "整改措施", "责任人", "备注", "整改时限", "责任领导",
+              "整改类型", "整改状态", "整改成效"]  # fmt: skip
+    rows = [
+        ["测试单位巡察整改台账"],
+        ["填报日期：2024年7月1日", None, None, None, None, None, "单位：万元"],
+        header,
+        # area 1: rows 4-10
+        ["聚焦第1方面", 1, "三条措施的问题", "措施甲", "办公室干事", "", datetime(2024, 1, 31),
+         "副书记", "限期整改", "整改中", ""],
+        [None, None, None, "措施乙", "组织干事", "", None, None, None, None, None],
+        [None, None, None, "措施丙", " 组织干事 ", "", None, None, None, None, None],
+        ["聚焦第1方面", 2, "横线日期", "", "办公室干事", "", "2024-02-29", "副书记", "", "", ""],
+        [None, 3, "斜线日期", "", "办公室干事", "", "2024/3/5", "副书记", None, None, None],
+        [None, 4, "点号日期", "", "办公室干事", "", "2024.4.6", "副书记", None, None, None],
+        [None, "５", "  全角数字与空白 \n", "", "\u3000办公室干事", "", "２０２４年５月７日",
+         "副 书 记", None, None, None],
+        # area 2: rows 11-13
+        ["（二）聚焦第2方面", 1, "长期坚持的问题", "", "办公室干事", "", "长期坚持", "纪检委员",
+         None, "阶段性销号·长期坚持", "成效文字"],
+        [None, 2, "立行立改的问题", "", "办公室干事", "", "立行立改", "纪检委员", None,
+         "已销号", ""],
+        [None, 3, "中文日期", "", "办公室干事", "", "2024年6月8日", "纪检委员", "长期坚持",
+         "未启动", ""],
+    ]  # fmt: skip
+    return write_xlsx(
+        path,
+        rows,
+        merges=[
+            "A1:K1",
+            "A4:A10",
+            "B4:B6",
+            "C4:C6",
+            "G4:G6",
+            "H4:H6",
+            "I4:I6",
+            "J4:J6",
+            "K4:K6",
+            "A11:A13",
+        ],
+    )
+
+
+def test_a_messy_workbook_is_read_as_the_ledger_it_means(unit, tmp_path):
+    path = messy_workbook(tmp_path / "messy.xlsx")
+
+    plan = run_import(unit.inspection, path)
+
+    assert plan.errors == []
+    assert plan.sheet.header_row == 3
+    assert "已忽略不认识的列：F列「备注」。" in plan.sheet.notes
+    got = {
+        (f.area.position, f.number): f
+        for f in Finding.objects.filter(area__inspection=unit.inspection).select_related("area")
+    }
+    assert sorted(got) == [(1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (2, 1), (2, 2), (2, 3)]
+    first = got[(1, 1)]
+    assert (first.statement, first.kind, first.deadline, first.status) == (
+        "三条措施的问题",
+        FindingKind.DEADLINE,
+        date(2024, 1, 31),
+        Status.IN_PROGRESS,
+    )
+    measures = list(first.measures.order_by("position").values_list("position", "text", "owner"))
+    assert measures == [
+        (1, "措施甲", unit.staff.pk),
+        (2, "措施乙", unit.other_staff.pk),
+        (3, "措施丙", unit.other_staff.pk),
+    ]
+    assert got[(1, 2)].deadline == date(2024, 2, 29)
+    assert got[(1, 3)].deadline == date(2024, 3, 5)
+    assert got[(1, 4)].deadline == date(2024, 4, 6)
+    fifth = got[(1, 5)]
+    assert (fifth.statement, fifth.deadline) == ("全角数字与空白", date(2024, 5, 7))
+    assert (fifth.responsible_leader, fifth.responsible_person) == (unit.leader, unit.staff)
+    assert (got[(2, 1)].kind, got[(2, 1)].deadline, got[(2, 1)].status) == (
+        FindingKind.ONGOING,
+        None,
+        Status.ONGOING,
+    )
+    assert got[(2, 1)].result == "成效文字"
+    assert (got[(2, 2)].kind, got[(2, 2)].status) == (FindingKind.IMMEDIATE, Status.SIGNED_OFF)
+    assert (got[(2, 3)].kind, got[(2, 3)].deadline) == (FindingKind.ONGOING, date(2024, 6, 8))
+    assert got[(2, 1)].responsible_leader == unit.other_leader
+
+
+def test_the_same_messy_workbook_imported_twice_writes_nothing_the_second_time(unit, tmp_path):
+    path = messy_workbook(tmp_path / "messy.xlsx")
+    run_import(unit.inspection, path)
+    before = history_counts()
+
+    plan = run_import(unit.inspection, path)
+
+    assert len(plan.unchanged) == 8 and not plan.to_create and not plan.to_update
+    assert history_counts() == before
+
+
+def test_formulas_are_read_as_their_cached_values_and_never_kept(unit, tmp_path):
+    path = simple_ledger(tmp_path / "formula.xlsx", 2)
+    put_formula(path, "C2", 'CONCATENATE("问","题")', "缓存的问题")
+
+    plan = run_import(unit.inspection, path)
+
+    assert plan.errors == []
+    statements = set(Finding.objects.values_list("statement", flat=True))
+    assert statements == {"缓存的问题", "问题2"}
+    assert any("公式" in note for note in plan.sheet.notes)
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+def test_each_bad_value_is_reported_with_row_column_value_and_a_chinese_message(unit, tmp_path):
+    rows = [
+        HEADER,
+        ledger_row(1, "聚焦第1方面", "好的问题"),
+        ledger_row(2, "聚焦第1方面", "未知的人", person="局长"),
+        ledger_row(3, "聚焦第九方面", "未知的方面"),
+        ledger_row(4, "聚焦第1方面", "坏日期", deadline="2024-13-45"),
+        ledger_row(1, "聚焦第1方面", "重复序号"),
+        ledger_row(5, "聚焦第1方面", "   "),
+        ledger_row(6, "聚焦第1方面", "坏类型", kind="马上就改"),
+        ledger_row("六", "聚焦第1方面", "坏序号"),
+        ledger_row(7, "聚焦第1方面", "坏状态", status="完成了"),
+        ledger_row(8, "聚焦第1方面", "没有时限", deadline=None),
+    ]
+    path = write_xlsx(tmp_path / "bad.xlsx", rows)
+    before = history_counts()
+
+    with pytest.raises(ImportRefused) as refused:
+        run_import(unit.inspection, path)
+
+    assert [str(e) for e in refused.value.plan.errors] == [
+        "第3行 G列（责任人）“局长”：本单位没有这个人（按显示名匹配）",
+        "第4行 B列（问题方面）“聚焦第九方面”：本次巡察没有这个问题方面",
+        "第5行 I列（整改时限）“2024-13-45”：无法识别的日期（例：2024-01-31）",
+        "第6行 A列（序号）“1”：序号在同一问题方面里重复（第2行已有）",
+        "第7行 C列（问题）：问题为空",
+        "第8行 J列（整改类型）“马上就改”：整改类型只能是立行立改、限期整改、长期坚持",
+        "第9行 A列（序号）“六”：序号必须是正整数",
+        "第10行 K列（整改状态）“完成了”："
+        "整改状态只能是未启动、整改中、待销号、待主要负责人审核、已销号、阶段性销号·长期坚持",
+        "第11行 I列（整改时限）：限期整改必须填写整改时限",
+    ]
+    assert refused.value.plan.errors[0] == RowError(
+        row=3, column="G", header="责任人", value="局长", message="本单位没有这个人（按显示名匹配）"
+    )
+    assert history_counts() == before
+    assert not Finding.objects.exists()
+
+
+def test_99_good_rows_and_1_bad_row_write_nothing_and_name_the_bad_row(unit, tmp_path):
+    path = simple_ledger(tmp_path / "hundred.xlsx", 100, bad_row=57)
+
+    with pytest.raises(ImportRefused) as refused:
+        run_import(unit.inspection, path)
+
+    assert [str(e) for e in refused.value.plan.errors] == [
+        "第59行 G列（责任人）“不存在的人”：本单位没有这个人（按显示名匹配）"
+    ]
+    assert not Finding.objects.exists()
+    assert not Measure.objects.exists()
+    assert Finding.history.count() == 0
+
+
+def test_new_areas_are_created_only_when_the_inspection_has_none(unit, tmp_path):
+    path = simple_ledger(tmp_path / "areas.xlsx", 1, area="全新的方面")
+    plan = plan_for(unit.inspection, path)
+    assert [str(e) for e in plan.errors] == [
+        "第2行 B列（问题方面）“全新的方面”：本次巡察没有这个问题方面"
+    ]
+    Area.objects.filter(inspection=unit.inspection).delete()
+    plan = run_import(unit.inspection, path)
+    assert [a.title for a in unit.inspection.areas.all()] == ["全新的方面"]
+
+
+def test_a_file_without_the_header_row_is_refused(unit, tmp_path):
+    from findings.ledger_import import LedgerFileError
+
+    path = write_xlsx(tmp_path / "noheader.xlsx", [["甲", "乙"], [1, 2]])
+    with pytest.raises(LedgerFileError) as error:
+        read_ledger(path)
+    assert error.value.message == (
+        "前 30 行里找不到表头（至少要有 序号、问题方面、问题 三列），请使用台账模板。"
+    )
+
+
+# --- re-import -----------------------------------------------------------------------
+
+
+def test_a_changed_row_is_updated_with_the_import_reason_and_the_rest_untouched(
+    seeded, tmp_path, django_user_model
+):
+    path = tmp_path / "seed.xlsx"
+    workbook = export_workbook(seeded)
+    ws = workbook.active
+    ws["C3"] = "改过的问题表述"  # row 3: the first finding
+    ws["I3"] = "2024/6/30"
+    ws["E4"] = "新增的措施"
+    ws.delete_rows(19)  # the last finding goes missing from the file
+    workbook.save(path)
+    principal = django_user_model.objects.get(username="principal")
+    first, second = Finding.objects.filter(area__inspection=seeded, area__position=1)[:2]
+    last = Finding.objects.get(area__inspection=seeded, area__position=4)
+    before = Finding.history.count()
+
+    plan = run_import(seeded, path, by=principal)
+
+    counts = plan.summary()["counts"]
+    assert (counts["update"], counts["unchanged"], counts["missing"]) == (2, 14, 1)
+    first.refresh_from_db()
+    assert (first.statement, first.deadline, first.version) == (
+        "改过的问题表述",
+        date(2024, 6, 30),
+        2,
+    )
+    changes = plan.summary()["update"][0]["changes"]
+    assert [c["field"] for c in changes] == ["问题", "整改时限"]
+    assert Finding.history.count() == before + 2
+    record = first.history.first()
+    assert (record.history_change_reason, record.history_user) == ("导入：seed.xlsx", principal)
+    assert list(second.measures.values_list("text", flat=True)) == ["新增的措施"]
+    assert Finding.objects.filter(pk=last.pk).exists()  # listed, never deleted
+    assert plan.summary()["missing"][0]["statement"] == last.statement
+
+
+def test_the_status_in_the_file_does_not_override_the_sign_off_workflow(seeded, tmp_path):
+    path = tmp_path / "seed.xlsx"
+    workbook = export_workbook(seeded)
+    workbook.active["K3"] = "整改中"
+    workbook.save(path)
+
+    plan = run_import(seeded, path)
+
+    assert len(plan.unchanged) == 17
+    assert plan.notes == [
+        "第3行：整改状态与系统不同（系统为“已销号”），状态以系统中的销号流程为准，未导入。"
+    ]
+    assert not Finding.objects.filter(status=Status.IN_PROGRESS).exists()
+
+
+# --- cost ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_applying_an_import_takes_the_same_queries_for_5_or_40_findings(unit, tmp_path, count):
+    path = simple_ledger(tmp_path / "n.xlsx", count)
+    sheet = read_ledger(path)
+    with CaptureQueriesContext(connection) as queries:
+        import_ledger(inspection=unit.inspection, sheet=sheet, filename="n.xlsx")
+    assert Finding.objects.count() == count
+    # savepoint, lock, people, areas, findings, measures; findings + their history;
+    # measures + their history; release
+    assert len(queries) == QUERIES_FOR_A_NEW_IMPORT, [q["sql"][:80] for q in queries]
+
+
+QUERIES_FOR_A_NEW_IMPORT = 11
+
+
+def test_rows_that_repeat_the_number_and_statement_are_measures_of_one_finding(unit, tmp_path):
+    rows = [
+        HEADER,
+        ledger_row(1, "聚焦第1方面", "同一个问题", measure="措施一"),
+        ledger_row(1, "聚焦第1方面", "同一个问题", measure="措施二", person="组织干事"),
+        ledger_row(2, "聚焦第1方面", "另一个问题", measure="措施三"),
+    ]
+    path = write_xlsx(tmp_path / "repeated.xlsx", rows)
+
+    plan = run_import(unit.inspection, path)
+
+    assert plan.errors == [] and len(plan.to_create) == 2
+    first = Finding.objects.get(number=1)
+    assert list(first.measures.values_list("text", "owner")) == [
+        ("措施一", unit.staff.pk),
+        ("措施二", unit.other_staff.pk),
+    ]
+
+
+def test_a_file_without_the_kind_column_keeps_the_kind_of_existing_findings(unit, tmp_path):
+    finding = unit.add_findings(
+        1, kind=FindingKind.ONGOING, deadline=date(2024, 12, 31), responsible_department="办公室"
+    )[0]
+    header = [h for h in HEADER if h != "整改类型"]
+    row = ledger_row(1, "聚焦第1方面", finding.statement, status="")
+    del row[HEADER.index("整改类型")]
+    path = write_xlsx(tmp_path / "nokind.xlsx", [header, row])
+
+    plan = plan_for(unit.inspection, path)
+
+    assert plan.errors == [] and len(plan.unchanged) == 1, [
+        vars(c) for p in plan.to_update for c in p.changes
+    ]
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_updating_5_or_40_findings_takes_the_same_queries(unit, tmp_path, count):
+    findings = unit.add_findings(count)
+    rows = [HEADER] + [
+        ledger_row(f.number, "聚焦第1方面", f"{f.statement}（改）", measure="措施",
+                   deadline=f.deadline)
+        for f in findings
+    ]  # fmt: skip
+    sheet = read_ledger(write_xlsx(tmp_path / "u.xlsx", rows))
+    with CaptureQueriesContext(connection) as queries:
+        plan = import_ledger(inspection=unit.inspection, sheet=sheet, filename="u.xlsx")
+    assert len(plan.to_update) == count
+    assert Finding.objects.filter(statement__endswith="（改）").count() == count
+    # the reads and the lock; findings updated + history; measures created + history
+    assert len(queries) == 11, [q["sql"][:80] for q in queries]
+
+
+def test_a_changed_kind_is_shown_with_its_chinese_labels(seeded, tmp_path):
+    path = tmp_path / "seed.xlsx"
+    workbook = export_workbook(seeded)
+    workbook.active["I3"] = "立行立改"
+    workbook.active["J3"] = "立行立改"
+    workbook.save(path)
+
+    plan = plan_for(seeded, path)
+
+    assert [vars(c) for c in plan.to_update[0].changes] == [
+        {"field": "整改类型", "old": "限期整改", "new": "立行立改"},
+        {"field": "整改时限", "old": "2024-03-31", "new": ""},
+    ]
