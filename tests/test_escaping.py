@@ -74,3 +74,26 @@ def test_the_notice_html_and_pdf_show_typed_text_as_text(nasty_unit):
     text = re.sub(r"\s+", "", pdf_text(notice_pdf(document, draft=True)))
     assert re.sub(r"\s+", "", f"问题{NASTY}") in text
     assert re.sub(r"\s+", "", f"成效{NASTY}") in text
+
+
+def test_the_exported_workbook_holds_typed_text_as_plain_text(client, nasty_unit):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(nasty_unit.staff)
+    response = client.get(reverse("findings:ledger_export", args=[nasty_unit.inspection.code]))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = {cell.value for row in sheet.iter_rows() for cell in row if cell.value}
+    for expected in (
+        f"问题{NASTY}",
+        f"表现{NASTY}",
+        f"成效{NASTY}",
+        f"措施{NASTY}",
+        f"聚焦{NASTY}方面",
+        f"干事{NASTY}",
+    ):
+        assert expected in values
+    assert not any(
+        cell.data_type == "f" for row in sheet.iter_rows() for cell in row
+    )  # nothing became a formula

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('findings', '0001_initial'),
+        ('findings', '0002_history_append_only'),
     ]
 
     operations = [

@@ -1,0 +1,332 @@
+"""Every URL of the project × every kind of person → the expected status.
+
+The URL list comes from the URL configuration itself: a new URL without an entry in
+MATRIX fails `test_every_url_has_an_entry_in_the_matrix`. Each request runs in a
+savepoint that is rolled back, so every entry sees the same world; for a refused
+POST, the row count of every model and the finding itself are unchanged.
+"""
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from findings import import_jobs
+from findings.models import Finding, ImportJob, Measure, Status
+from ledger import services as ledger_services
+from ledger.evidence import check_upload
+from ledger.models import Evidence
+from reports import services as report_services
+
+from .fixtures_ledger import PDF, put_in_state, upload
+from .fixtures_sheet import simple_ledger
+
+PEOPLE = ["anonymous", "outsider", "inspector", "staff", "other_leader", "leader", "principal"]
+# URL namespaces left to the framework that owns them (Django admin has its own tests).
+NOT_OURS = {"admin"}
+
+
+def _statuses(default, **by_person):
+    return dict.fromkeys(PEOPLE, default) | by_person
+
+
+LOGIN = {"anonymous": 302}
+EVERYONE = _statuses(200) | LOGIN
+MEMBERS = _statuses(200, outsider=404) | LOGIN
+EDITORS = _statuses(403, outsider=404, staff=302, principal=302) | LOGIN
+IMPORTERS_GET = _statuses(403, outsider=404, staff=200, principal=200) | LOGIN
+IMPORTERS_POST = _statuses(403, outsider=404, staff=302, principal=302) | LOGIN
+SIGNERS = _statuses(403, outsider=404, leader=302, principal=302) | LOGIN
+PRINCIPAL_GET = _statuses(403, outsider=404, principal=200) | LOGIN
+PRINCIPAL_POST = _statuses(403, outsider=404, principal=302) | LOGIN
+PUBLIC = _statuses(200)
+# Accepted POSTs that need not write a row (the session or a cookie is what changes).
+WRITES_NOTHING_NEEDED = {"logout", "set_language", "ledger:notifications_read"}
+
+
+class World:
+    """One unit with a finding in progress (evidence, a measure), a submitted finding,
+    a published notice and an import with an error, seen by all seven kinds of person."""
+
+    def __init__(self, unit, outsider):
+        self.unit, self.outsider = unit, outsider
+        self.code = unit.inspection.code
+        self.finding = put_in_state(
+            unit.add_findings(1)[0], Status.IN_PROGRESS, submitter=unit.staff
+        )
+        self.measure = Measure.objects.create(finding=self.finding, position=1, text="措施一")
+        Measure.objects.create(finding=self.finding, position=2, text="措施二")
+        self.evidence = Evidence.objects.filter(entry__finding=self.finding).first()
+        self.submitted = put_in_state(
+            unit.add_findings(1)[0], Status.SUBMITTED, submitter=unit.staff
+        )
+        self.version = report_services.notice_publish(inspection=unit.inspection, by=unit.principal)
+        # The draft now differs from the published version, so publishing again is real.
+        self.finding.result = "已建立长效机制。"
+        self.finding.save()
+
+    def import_job(self, path):
+        return import_jobs.start_import(
+            inspection=self.unit.inspection,
+            upload=upload(path.name, path.read_bytes()),
+            by=self.unit.staff,
+        )
+
+    def login_as(self, client, person):
+        client.logout()
+        if person == "outsider":
+            client.force_login(self.outsider)
+        elif person != "anonymous":
+            client.force_login(getattr(self.unit, person))
+
+
+def _finding_url(name):
+    def build(w):
+        return reverse(name, args=[w.code, w.finding.pk])
+
+    return build
+
+
+def _measure_url(name, *extra):
+    def build(w):
+        return reverse(name, args=[w.code, w.finding.pk, w.measure.pk, *extra])
+
+    return build
+
+
+def _inspection_url(name):
+    def build(w):
+        return reverse(name, args=[w.code])
+
+    return build
+
+
+def _job_url(name):
+    def build(w):
+        return reverse(name, args=[w.code, w.job.pk])
+
+    return build
+
+
+def _progress(w):
+    today = timezone.localdate().isoformat()
+    return {"progress-on_date": today, "progress-text": "完成学习"}
+
+
+def _finding_edit(w):
+    return {
+        "edit-version": w.finding.version,
+        "edit-result": "新成效",
+        "edit-kind": w.finding.kind,
+        "edit-deadline": w.finding.deadline.isoformat(),
+    }
+
+
+def _xlsx_upload(w):
+    return {"file": upload("台账.xlsx", w.job_file_bytes)}
+
+
+# url name → list of (method, url builder, POST data builder or None, expected by person)
+MATRIX = {
+    "home": [("get", lambda w: reverse("home"), None, _statuses(302))],
+    "login": [("get", lambda w: reverse("login"), None, _statuses(200))],
+    "logout": [("post", lambda w: reverse("logout"), None, _statuses(302))],
+    "set_language": [
+        ("post", lambda w: reverse("set_language"), lambda w: {"language": "en"}, _statuses(302))
+    ],
+    "findings:inspection_list": [
+        ("get", lambda w: reverse("findings:inspection_list"), None, EVERYONE)
+    ],
+    "findings:inspection_detail": [
+        ("get", _inspection_url("findings:inspection_detail"), None, MEMBERS)
+    ],
+    "findings:finding_detail": [("get", _finding_url("findings:finding_detail"), None, MEMBERS)],
+    "findings:ledger_export": [("get", _inspection_url("findings:ledger_export"), None, MEMBERS)],
+    "findings:ledger_template": [
+        ("get", _inspection_url("findings:ledger_template"), None, MEMBERS)
+    ],
+    "findings:import_upload": [
+        ("get", _inspection_url("findings:import_upload"), None, IMPORTERS_GET),
+        ("post", _inspection_url("findings:import_upload"), _xlsx_upload, IMPORTERS_POST),
+    ],
+    "findings:import_job": [("get", _job_url("findings:import_job"), None, IMPORTERS_GET)],
+    "findings:import_confirm": [
+        (
+            "post",
+            lambda w: reverse("findings:import_confirm", args=[w.code, w.good_job.pk]),
+            None,
+            IMPORTERS_POST,
+        )
+    ],
+    "findings:import_errors": [("get", _job_url("findings:import_errors"), None, IMPORTERS_GET)],
+    "ledger:my_work": [("get", lambda w: reverse("ledger:my_work"), None, EVERYONE)],
+    "ledger:notifications_read": [
+        ("post", lambda w: reverse("ledger:notifications_read"), None, _statuses(302))
+    ],
+    "ledger:dashboard": [("get", _inspection_url("ledger:dashboard"), None, MEMBERS)],
+    "ledger:evidence_download": [
+        (
+            "get",
+            lambda w: reverse("ledger:evidence_download", args=[w.code, w.evidence.public_id]),
+            None,
+            MEMBERS,
+        )
+    ],
+    "ledger:add_progress": [("post", _finding_url("ledger:add_progress"), _progress, EDITORS)],
+    "ledger:edit_finding": [("post", _finding_url("ledger:edit_finding"), _finding_edit, EDITORS)],
+    "ledger:add_measure": [
+        (
+            "post",
+            _finding_url("ledger:add_measure"),
+            lambda w: {"new-version": w.finding.version, "new-text": "新措施"},
+            EDITORS,
+        )
+    ],
+    "ledger:edit_measure": [
+        (
+            "post",
+            _measure_url("ledger:edit_measure"),
+            lambda w: {
+                f"m{w.measure.pk}-version": w.finding.version,
+                f"m{w.measure.pk}-text": "改后",
+            },
+            EDITORS,
+        )
+    ],
+    "ledger:complete_measure": [
+        (
+            "post",
+            _measure_url("ledger:complete_measure"),
+            lambda w: {"done-done_on": timezone.localdate().isoformat()},
+            EDITORS,
+        )
+    ],
+    "ledger:move_measure": [("post", _measure_url("ledger:move_measure", "down"), None, EDITORS)],
+    "ledger:take_action": [
+        (
+            "post",
+            lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "sign_off"]),
+            None,
+            SIGNERS,
+        ),
+        (
+            "post",
+            lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "return"]),
+            lambda w: {"t-reason": "材料不全"},
+            SIGNERS,
+        ),
+    ],
+    "reports:notice_detail": [("get", _inspection_url("reports:notice_detail"), None, MEMBERS)],
+    "reports:notice_edit": [("get", _inspection_url("reports:notice_edit"), None, PRINCIPAL_GET)],
+    "reports:notice_preview": [("get", _inspection_url("reports:notice_preview"), None, MEMBERS)],
+    "reports:notice_draft_pdf": [
+        ("get", _inspection_url("reports:notice_draft_pdf"), None, MEMBERS)
+    ],
+    "reports:notice_publish": [
+        ("post", _inspection_url("reports:notice_publish"), None, PRINCIPAL_POST)
+    ],
+    "reports:notice_diff": [("get", _inspection_url("reports:notice_diff"), None, MEMBERS)],
+    "reports:public_notice": [
+        (
+            "get",
+            lambda w: reverse("reports:public_notice", args=[w.version.public_id]),
+            None,
+            PUBLIC,
+        )
+    ],
+    "reports:public_notice_pdf": [
+        (
+            "get",
+            lambda w: reverse("reports:public_notice_pdf", args=[w.version.public_id]),
+            None,
+            PUBLIC,
+        )
+    ],
+}
+
+
+def project_url_names(patterns=None, namespace=None):
+    """The names of every URL pattern of the project, outside NOT_OURS."""
+    names = []
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in NOT_OURS:
+                continue
+            inner = pattern.namespace or namespace
+            if namespace and pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}"
+            names += project_url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"unnamed URL pattern {pattern.pattern}"
+            names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_has_an_entry_in_the_matrix():
+    names = project_url_names()
+    assert [name for name in names if name not in MATRIX] == []
+    assert [name for name in MATRIX if name not in names] == []
+
+
+def _snapshot(w):
+    counts = {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+    return counts, model_to_dict(Finding.objects.get(pk=w.finding.pk))
+
+
+@pytest.fixture
+def world(unit, outsider, tmp_path):
+    w = World(unit, outsider)
+    w.job = w.import_job(simple_ledger(tmp_path / "有错误.xlsx", 3, bad_row=1))
+    w.good_job = w.import_job(simple_ledger(tmp_path / "台账.xlsx", 3))
+    w.job_file_bytes = (tmp_path / "台账.xlsx").read_bytes()
+    assert ImportJob.objects.get(pk=w.job.pk).report.get("errors")
+    assert not ImportJob.objects.get(pk=w.good_job.pk).report.get("errors")
+    return w
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_every_url_answers_each_person_as_expected(client, world, person):
+    failures = []
+    for name, entries in MATRIX.items():
+        for method, build_url, build_data, expected in entries:
+            world.login_as(client, person)
+            url = build_url(world)
+            data = build_data(world) if build_data else {}
+            with transaction.atomic():
+                before = _snapshot(world) if method == "post" else None
+                response = getattr(client, method)(url, data)
+                if method == "post":
+                    changed = _snapshot(world) != before
+                    if response.status_code != 302 and changed:
+                        failures.append(f"{name}: refused POST changed the database")
+                    accepted = response.status_code == 302 and person != "anonymous"
+                    if accepted and not changed and name not in WRITES_NOTHING_NEEDED:
+                        failures.append(f"{name}: accepted POST wrote nothing")
+                if (
+                    response.status_code == 302
+                    and person == "anonymous"
+                    and name not in ("home", "logout", "set_language")
+                    and not response.url.startswith(reverse("login"))
+                ):
+                    failures.append(f"{name}: anonymous sent to {response.url}, not to login")
+                transaction.set_rollback(True)
+            if response.status_code != expected[person]:
+                failures.append(
+                    f"{name} {method} {url}: {response.status_code}, expected {expected[person]}"
+                )
+    assert failures == []
+
+
+def test_a_refused_post_is_checked_against_every_table(world, client):
+    """The snapshot is sensitive: a write the matrix would have to notice changes it."""
+    before = _snapshot(world)
+    ledger_services.add_progress(
+        finding=world.finding,
+        by=world.unit.staff,
+        on_date=timezone.localdate(),
+        text="进展",
+        files=[check_upload(upload("记录.pdf", PDF))],
+    )
+    assert _snapshot(world) != before
