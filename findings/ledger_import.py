@@ -764,7 +764,17 @@ class _Planner:
                 "状态以系统中的销号流程为准，未导入。"
             )
         self.plan_measures(planned, existing, person_before)
-        if planned.changes:
+        if planned.changes and existing.is_signed_off:
+            # A signed-off finding is read-only until the principal reopens it.
+            changed = "、".join(change.field for change in planned.changes)
+            self.error(
+                source.row,
+                "statement",
+                existing.statement,
+                f"该问题已销号，不能通过导入修改（{changed}）；如需修改，请先由主要负责人重新打开。",
+            )
+            self.plan.unchanged.append(planned)
+        elif planned.changes:
             existing.version += 1
             planned.changed_fields.add("version")
             self.plan.to_update.append(planned)

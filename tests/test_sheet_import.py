@@ -35,6 +35,13 @@ def plan_for(inspection, path):
     return plan_import(inspection=inspection, sheet=read_ledger(path))
 
 
+def reopen_first_area(inspection):
+    """The seed is all signed off; these findings are open again, as after a reopen."""
+    for finding in Finding.objects.filter(area__inspection=inspection, area__position=1):
+        finding.status = Status.IN_PROGRESS
+        finding.save()
+
+
 def run_import(inspection, path, by=None):
     return import_ledger(inspection=inspection, sheet=read_ledger(path), filename=path.name, by=by)
 
@@ -313,6 +320,7 @@ def test_a_changed_row_is_updated_with_the_import_reason_and_the_rest_untouched(
     ws["E4"] = "新增的措施"
     ws.delete_rows(19)  # the last finding goes missing from the file
     workbook.save(path)
+    reopen_first_area(seeded)
     principal = django_user_model.objects.get(username="principal")
     first, second = Finding.objects.filter(area__inspection=seeded, area__position=1)[:2]
     last = Finding.objects.get(area__inspection=seeded, area__position=4)
@@ -429,6 +437,7 @@ def test_a_changed_kind_is_shown_with_its_chinese_labels(seeded, tmp_path):
     workbook.active["I3"] = "立行立改"
     workbook.active["J3"] = "立行立改"
     workbook.save(path)
+    reopen_first_area(seeded)
 
     plan = plan_for(seeded, path)
 
@@ -436,3 +445,24 @@ def test_a_changed_kind_is_shown_with_its_chinese_labels(seeded, tmp_path):
         {"field": "整改类型", "old": "限期整改", "new": "立行立改"},
         {"field": "整改时限", "old": "2024-03-31", "new": ""},
     ]
+
+
+def test_a_change_to_a_signed_off_finding_is_refused_until_it_is_reopened(seeded, tmp_path):
+    path = tmp_path / "seed.xlsx"
+    workbook = export_workbook(seeded)
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[2]]
+    result_column = header.index("整改成效") + 1
+    sheet.cell(row=3, column=result_column).value = "改写的整改成效"
+    workbook.save(path)
+    before = history_counts()
+
+    plan = plan_for(seeded, path)
+    with pytest.raises(ImportRefused):
+        run_import(seeded, path)
+
+    [error] = plan.errors
+    assert error.row == 3
+    assert "已销号" in error.message and "整改成效" in error.message
+    assert history_counts() == before
+    assert not Finding.objects.filter(result="改写的整改成效").exists()
