@@ -330,3 +330,20 @@ def test_a_refused_post_is_checked_against_every_table(world, client):
         files=[check_upload(upload("记录.pdf", PDF))],
     )
     assert _snapshot(world) != before
+
+
+@pytest.mark.parametrize("person", ["anonymous", "principal", "inspector"])
+def test_the_admin_is_for_administrators_only(client, unit, person):
+    """The admin namespace, left out of the matrix, refuses everyone but admin staff."""
+    from django.contrib import admin
+
+    if person != "anonymous":
+        client.force_login(getattr(unit, person))
+    urls = [reverse("admin:index")] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model in admin.site._registry
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("admin:login")), url
