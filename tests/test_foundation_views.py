@@ -176,3 +176,28 @@ def test_a_browser_asking_for_english_still_gets_chinese_until_the_user_switches
     assert "巡察" in page and "Inspections" not in page
     client.post(reverse("set_language"), {"language": "en", "next": url})
     assert "Inspections" in client.get(url).content.decode()
+
+
+def test_refusals_and_missing_pages_are_explained_in_chinese(client, unit, outsider):
+    finding = unit.add_findings(1)[0]
+    client.force_login(outsider)
+    missing = client.get(finding_url(finding))
+    assert missing.status_code == 404
+    assert "该页面不存在" in missing.content.decode()
+    client.force_login(unit.inspector)
+    refused = client.post(
+        reverse("ledger:add_progress", args=[unit.inspection.code, finding.pk]),
+        {"progress-text": "进展"},
+    )
+    assert refused.status_code == 403
+    assert "无权操作" in refused.content.decode()
+
+
+def test_an_expired_form_is_explained_in_chinese(unit):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(unit.staff)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert "表单已过期" in response.content.decode()
