@@ -23,7 +23,7 @@ def inspections_for_user(user):
 
 
 def membership_for(user, organisation):
-    """The user's membership in the organisation, or None."""
+    """The user's membership in the organisation (an Organisation or its pk), or None."""
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, organisation=organisation).first()

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from findings.models import Finding, FindingKind, Measure, Membership, Role, Status
+from findings.models import Finding, FindingKind, Measure, Role, Status
+from findings.selectors import membership_for
 
 from .models import EntryKind, Evidence, LedgerEntry, Notification
 
@@ -159,9 +160,7 @@ def may_edit(*, finding, user, membership):
 
 
 def _membership(user, finding):
-    return Membership.objects.filter(
-        user=user, organisation_id=finding.area.inspection.organisation_id
-    ).first()
+    return membership_for(user, finding.area.inspection.organisation_id)
 
 
 def _lock(finding):
