@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+MANAGE := DEBUG=$${DEBUG:-1} $(PY) manage.py
 # CJK fonts and HarfBuzz subsetting for WeasyPrint, Chromium for browser tests,
 # poppler for PDF checks, gettext for translations.
 DEBIAN_PACKAGES := fonts-noto-cjk fonts-arphic-ukai fonts-lxgw-wenkai libharfbuzz-subset0 \
@@ -14,14 +16,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test setup debian-packages messages
 
 run: setup
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
-	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo --with-work
-	@echo "Rectify is at http://127.0.0.1:8000/ (Ctrl-C stops it)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
+	$(MANAGE) prepare_database
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo --with-work
+	@echo "Rectify is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MANAGE) prepare_database
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-key} $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: debian-packages $(STAMP) messages
@@ -35,9 +41,10 @@ debian-packages:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(STAMP): pyproject.toml
+# pyproject.toml keeps the ranges; constraints.txt pins the exact versions that passed.
+$(STAMP): pyproject.toml constraints.txt
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 messages: $(STAMP)

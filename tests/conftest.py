@@ -188,14 +188,13 @@ def login(page, username, password=PASSWORD):
     page.wait_for_load_state()
 
 
-SEED_NOTICE = os.environ.get(
-    "RECTIFY_SEED_NOTICE",
-    str(demo.settings.BASE_DIR.parent / "shared" / "seed" / "notice-xinhua-cyl-2023.txt"),
-)
+# The real notice the product reproduces, kept in the repository so that a lone clone
+# has everything its tests compare with.
+SEED_NOTICE = demo.settings.BASE_DIR / "fixtures" / "seed" / "notice-xinhua-cyl-2023.txt"
 
 
 @pytest.fixture(scope="session")
 def seed_notice_lines():
-    """The non-empty lines of the real notice in ../shared/seed, stripped."""
+    """The non-empty lines of the real notice in fixtures/seed, stripped."""
     with open(SEED_NOTICE, encoding="utf-8") as f:
         return [line.strip() for line in f.read().splitlines() if line.strip()]
