@@ -41,8 +41,6 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
-from findings.ledger_export import export_workbook  # noqa: E402
-from findings.ledger_import import import_ledger, read_ledger  # noqa: E402
 from findings.models import (  # noqa: E402
     Area,
     Finding,
@@ -55,6 +53,8 @@ from findings.models import (  # noqa: E402
     Role,
     User,
 )
+from sheets.export import export_workbook  # noqa: E402
+from sheets.reader import import_ledger, read_ledger  # noqa: E402
 
 AREAS, FINDINGS_PER_AREA, MEASURES_PER_FINDING = 4, int(os.environ.get("BENCH_FINDINGS", 1250)), 2
 RUNS = 3

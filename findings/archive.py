@@ -47,7 +47,7 @@ VERSION = 1
 MANIFEST = "manifest.json"
 DATA = "data.json"
 FILES_DIR = "files/"
-ARCHIVED_APPS = ("findings", "ledger", "reports")
+ARCHIVED_APPS = ("findings", "sheets", "ledger", "reports")
 # Referenced rows are followed backwards only along these foreign keys (model, field):
 # the people of the inspected unit come with it, its other inspections do not.
 FOLLOW_FROM_REFERENCED = {(Membership, "organisation")}

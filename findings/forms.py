@@ -17,11 +17,3 @@ class FindingFilterForm(forms.Form):
             (area.position, f"（{area.position}）{area.title}") for area in areas
         ]
         self.fields["person"].choices = [("", _("all"))] + [(p.pk, str(p)) for p in people]
-
-
-class LedgerUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Ledger workbook (.xlsx)"),
-        help_text=_("At most 20 MB and 20,000 rows. Nothing is written before you confirm."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-    )

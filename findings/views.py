@@ -1,20 +1,8 @@
-import io
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from . import import_jobs, selectors
-from .forms import FindingFilterForm, LedgerUploadForm
-from .ledger_export import export_workbook, template_workbook
-from .ledger_import import LedgerFileError, annotated_copy
-from .models import ImportJob, ImportState, Role
-
-# Who may import a workbook into the ledger of their unit.
-IMPORT_ROLES = (Role.PRINCIPAL, Role.STAFF)
+from . import selectors
+from .forms import FindingFilterForm
 
 
 @login_required
@@ -59,96 +47,3 @@ def finding_detail(request, code, pk):
             "history": selectors.finding_history(finding),
         },
     )
-
-
-def _xlsx_response(workbook, filename):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(buffer, as_attachment=True, filename=filename)
-
-
-@login_required
-def ledger_export(request, code):
-    inspection, _membership = selectors.get_inspection_for_user(request.user, code)
-    return _xlsx_response(export_workbook(inspection), f"{inspection.code}-整改台账.xlsx")
-
-
-@login_required
-def ledger_template(request, code):
-    selectors.get_inspection_for_user(request.user, code)
-    return _xlsx_response(template_workbook(), "整改台账模板.xlsx")
-
-
-@login_required
-def import_upload(request, code):
-    inspection, membership = selectors.get_inspection_for_user(
-        request.user, code, roles=IMPORT_ROLES
-    )
-    form = LedgerUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = import_jobs.start_import(
-                inspection=inspection, upload=form.cleaned_data["file"], by=request.user
-            )
-        except LedgerFileError as exc:
-            form.add_error("file", exc.message)
-        else:
-            return redirect("findings:import_job", inspection.code, job.pk)
-    recent = inspection.import_jobs.select_related("created_by")[:5]
-    return render(
-        request,
-        "findings/import_upload.html",
-        {"inspection": inspection, "membership": membership, "form": form, "recent": recent},
-    )
-
-
-def _job_for_user(user, code, job_id):
-    inspection, membership = selectors.get_inspection_for_user(user, code, roles=IMPORT_ROLES)
-    job = get_object_or_404(ImportJob, pk=job_id, inspection=inspection)
-    job.inspection = inspection
-    return job, membership
-
-
-@login_required
-def import_job(request, code, job_id):
-    job, membership = _job_for_user(request.user, code, job_id)
-    report = job.report
-    stalled = import_jobs.is_stalled(job)
-    return render(
-        request,
-        "findings/import_job.html",
-        {
-            "inspection": job.inspection,
-            "membership": membership,
-            "job": job,
-            "report": report,
-            "counts": report.get("counts", {}),
-            "running": job.state in (ImportState.READING, ImportState.APPLYING) and not stalled,
-            "stalled": stalled,
-            "form": LedgerUploadForm(),
-        },
-    )
-
-
-@login_required
-@require_POST
-def import_confirm(request, code, job_id):
-    job, _membership = _job_for_user(request.user, code, job_id)
-    try:
-        import_jobs.confirm_import(job=job, by=request.user)
-    except import_jobs.ImportStateError:
-        messages.error(request, _("This import cannot be confirmed in its present state."))
-    return redirect("findings:import_job", code, job.pk)
-
-
-@login_required
-def import_errors(request, code, job_id):
-    job, _membership = _job_for_user(request.user, code, job_id)
-    errors = job.report.get("errors")
-    path = import_jobs.job_path(job)
-    if job.state != ImportState.READY or not errors or not path.exists():
-        raise Http404
-    workbook = annotated_copy(path, errors, header_row=job.report["header_row"])
-    stem = job.filename.rsplit(".", 1)[0]
-    return _xlsx_response(workbook, f"{stem}-错误.xlsx")

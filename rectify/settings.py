@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "axes",
     "rectify",
     "findings",
+    "sheets",
     "ledger",
     "reports",
 ]

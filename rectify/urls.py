@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("findings.urls")),
+    path("", include("sheets.urls")),
     path("", include("ledger.urls")),
     path("", include("reports.urls")),
 ]

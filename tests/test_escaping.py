@@ -82,7 +82,7 @@ def test_the_exported_workbook_holds_typed_text_as_plain_text(client, nasty_unit
     from openpyxl import load_workbook
 
     client.force_login(nasty_unit.staff)
-    response = client.get(reverse("findings:ledger_export", args=[nasty_unit.inspection.code]))
+    response = client.get(reverse("sheets:ledger_export", args=[nasty_unit.inspection.code]))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = {cell.value for row in sheet.iter_rows() for cell in row if cell.value}
     for expected in (

@@ -6,14 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from findings.ledger_export import export_workbook
-from findings.ledger_import import (
-    ImportRefused,
-    RowError,
-    import_ledger,
-    plan_import,
-    read_ledger,
-)
 from findings.models import (
     Area,
     Finding,
@@ -22,6 +14,14 @@ from findings.models import (
     InspectionKind,
     Measure,
     Status,
+)
+from sheets.export import export_workbook
+from sheets.reader import (
+    ImportRefused,
+    RowError,
+    import_ledger,
+    plan_import,
+    read_ledger,
 )
 
 from .fixtures_sheet import HEADER, ledger_row, put_formula, simple_ledger, write_xlsx
@@ -296,7 +296,7 @@ def test_new_areas_are_created_only_when_the_inspection_has_none(unit, tmp_path)
 
 
 def test_a_file_without_the_header_row_is_refused(unit, tmp_path):
-    from findings.ledger_import import LedgerFileError
+    from sheets.reader import LedgerFileError
 
     path = write_xlsx(tmp_path / "noheader.xlsx", [["甲", "乙"], [1, 2]])
     with pytest.raises(LedgerFileError) as error:

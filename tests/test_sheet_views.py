@@ -10,22 +10,23 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from findings import import_jobs
-from findings.models import Finding, ImportJob, ImportState, Measure
+from findings.models import Finding, Measure
+from sheets import jobs
+from sheets.models import ImportJob, ImportState
 
 from .fixtures_sheet import simple_ledger
 
 
 def upload_url(inspection):
-    return reverse("findings:import_upload", args=[inspection.code])
+    return reverse("sheets:import_upload", args=[inspection.code])
 
 
 def job_url(job):
-    return reverse("findings:import_job", args=[job.inspection.code, job.pk])
+    return reverse("sheets:import_job", args=[job.inspection.code, job.pk])
 
 
 def confirm_url(job):
-    return reverse("findings:import_confirm", args=[job.inspection.code, job.pk])
+    return reverse("sheets:import_confirm", args=[job.inspection.code, job.pk])
 
 
 def as_upload(path, name=None):
@@ -64,9 +65,9 @@ def test_an_outsider_gets_404_on_every_spreadsheet_page(client, unit, outsider, 
     for url in (
         upload_url(unit.inspection),
         job_url(job),
-        reverse("findings:import_errors", args=[code, job.pk]),
-        reverse("findings:ledger_export", args=[code]),
-        reverse("findings:ledger_template", args=[code]),
+        reverse("sheets:import_errors", args=[code, job.pk]),
+        reverse("sheets:ledger_export", args=[code]),
+        reverse("sheets:ledger_template", args=[code]),
     ):
         assert client.get(url).status_code == 404, url
     assert client.post(confirm_url(job)).status_code == 404
@@ -85,12 +86,12 @@ def test_a_leader_may_not_see_or_confirm_an_import(client, unit):
 def test_every_member_may_export_the_ledger_and_get_the_template(client, unit, role):
     unit.add_findings(3)
     client.force_login(getattr(unit, role))
-    response = client.get(reverse("findings:ledger_export", args=[unit.inspection.code]))
+    response = client.get(reverse("sheets:ledger_export", args=[unit.inspection.code]))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert ws["C3"].value == "问题1"
-    response = client.get(reverse("findings:ledger_template", args=[unit.inspection.code]))
+    response = client.get(reverse("sheets:ledger_template", args=[unit.inspection.code]))
     assert response.status_code == 200
 
 
@@ -99,7 +100,7 @@ def test_the_ledger_page_links_to_import_export_and_template(client, unit):
     page = client.get(reverse("findings:inspection_detail", args=[unit.inspection.code]))
     html = page.content.decode()
     for name in ("import_upload", "ledger_export", "ledger_template"):
-        assert reverse(f"findings:{name}", args=[unit.inspection.code]) in html
+        assert reverse(f"sheets:{name}", args=[unit.inspection.code]) in html
     client.force_login(unit.leader)
     html = client.get(reverse("findings:inspection_detail", args=[unit.inspection.code]))
     assert upload_url(unit.inspection) not in html.content.decode()
@@ -126,7 +127,7 @@ def test_upload_previews_and_confirm_writes_with_the_import_reason(client, unit,
     assert Finding.objects.count() == 3 and Measure.objects.count() == 3
     record = Finding.history.first()
     assert (record.history_change_reason, record.history_user) == ("导入：台账.xlsx", unit.staff)
-    assert not import_jobs.job_path(job).exists()  # the upload is not kept after import
+    assert not jobs.job_path(job).exists()  # the upload is not kept after import
     assert "已导入" in client.get(job_url(job)).content.decode()
 
 
@@ -140,7 +141,7 @@ def test_a_bad_file_is_refused_on_the_upload_page_and_nothing_is_kept(client, un
     assert response.status_code == 200
     assert "不是 Excel 工作簿（.xlsx）文件，请选择 .xlsx 文件。" in response.content.decode()
     assert not ImportJob.objects.exists()
-    assert not import_jobs.upload_dir().exists() or not any(import_jobs.upload_dir().iterdir())
+    assert not jobs.upload_dir().exists() or not any(jobs.upload_dir().iterdir())
 
 
 def test_errors_are_shown_and_downloadable_as_the_workbook_with_an_error_column(
@@ -157,7 +158,7 @@ def test_errors_are_shown_and_downloadable_as_the_workbook_with_an_error_column(
     assert client.post(confirm_url(job)).status_code == 302
     assert not Finding.objects.exists()
 
-    response = client.get(reverse("findings:import_errors", args=[job.inspection.code, job.pk]))
+    response = client.get(reverse("sheets:import_errors", args=[job.inspection.code, job.pk]))
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert ws["M1"].value == "导入错误"
     assert ws["M4"].value == "第4行 G列（责任人）“不存在的人”：本单位没有这个人（按显示名匹配）"
@@ -207,10 +208,10 @@ def test_a_large_file_is_read_and_written_in_the_background_with_progress(
     client, unit, tmp_path, settings, monkeypatch
 ):
     settings.LEDGER_IMPORT_BACKGROUND_BYTES = 0  # every file counts as large
-    monkeypatch.setattr("findings.ledger_import.PROGRESS_EVERY", 10)
+    monkeypatch.setattr("sheets.reader.PROGRESS_EVERY", 10)
     path = simple_ledger(tmp_path / "big.xlsx", 60)
     reached, release = threading.Event(), threading.Event()
-    original = import_jobs._progress_writer
+    original = jobs._progress_writer
 
     def pausing_writer(job_id):
         write = original(job_id)
@@ -223,7 +224,7 @@ def test_a_large_file_is_read_and_written_in_the_background_with_progress(
 
         return progress
 
-    monkeypatch.setattr(import_jobs, "_progress_writer", pausing_writer)
+    monkeypatch.setattr(jobs, "_progress_writer", pausing_writer)
     client.force_login(unit.staff)
 
     upload(client, unit.inspection, path)
@@ -235,7 +236,7 @@ def test_a_large_file_is_read_and_written_in_the_background_with_progress(
     # The request thread writes while the job thread holds: no lock is held meanwhile.
     unit.add_findings(1, area=unit.areas[1])
     release.set()
-    import_jobs.wait_for_jobs()
+    jobs.wait_for_jobs()
 
     job.refresh_from_db()
     assert job.state == ImportState.READY, job.report
@@ -243,7 +244,7 @@ def test_a_large_file_is_read_and_written_in_the_background_with_progress(
     assert "http-equiv" not in page and "确认导入" in page
 
     client.post(confirm_url(job))
-    import_jobs.wait_for_jobs()
+    jobs.wait_for_jobs()
     job.refresh_from_db()
     assert job.state == ImportState.DONE, job.report
     assert Finding.objects.filter(area=unit.areas[0]).count() == 60
@@ -256,7 +257,7 @@ def test_a_job_whose_thread_died_is_shown_as_stopped_instead_of_polling_forever(
     client.force_login(unit.staff)
     assert "http-equiv" in client.get(job_url(job)).content.decode()
     ImportJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - import_jobs.STALLED_AFTER - timedelta(seconds=1)
+        updated_at=timezone.now() - jobs.STALLED_AFTER - timedelta(seconds=1)
     )
     page = client.get(job_url(job)).content.decode()
     assert "http-equiv" not in page
@@ -277,12 +278,12 @@ def test_uploads_never_confirmed_are_deleted_after_a_day(client, unit, tmp_path)
     upload(client, unit.inspection, simple_ledger(tmp_path / "old.xlsx", 1))
     old = ImportJob.objects.get()
     ImportJob.objects.filter(pk=old.pk).update(
-        updated_at=timezone.now() - import_jobs.KEEP_UPLOADS - timedelta(seconds=1)
+        updated_at=timezone.now() - jobs.KEEP_UPLOADS - timedelta(seconds=1)
     )
     upload(client, unit.inspection, simple_ledger(tmp_path / "new.xlsx", 1))
     old.refresh_from_db()
     assert old.state == ImportState.FAILED
-    assert not import_jobs.job_path(old).exists()
+    assert not jobs.job_path(old).exists()
     assert "预览后超过一天未确认" in client.get(job_url(old)).content.decode()
 
 

@@ -13,12 +13,13 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from findings import import_jobs
-from findings.models import Finding, ImportJob, Measure, Status
+from findings.models import Finding, Measure, Status
 from ledger import services as ledger_services
 from ledger.evidence import check_upload
 from ledger.models import Evidence
 from reports import services as report_services
+from sheets import jobs
+from sheets.models import ImportJob
 
 from .fixtures_ledger import PDF, put_in_state, upload
 from .fixtures_sheet import simple_ledger
@@ -68,7 +69,7 @@ class World:
         self.finding.save()
 
     def import_job(self, path):
-        return import_jobs.start_import(
+        return jobs.start_import(
             inspection=self.unit.inspection,
             upload=upload(path.name, path.read_bytes()),
             by=self.unit.staff,
@@ -143,24 +144,22 @@ MATRIX = {
         ("get", _inspection_url("findings:inspection_detail"), None, MEMBERS)
     ],
     "findings:finding_detail": [("get", _finding_url("findings:finding_detail"), None, MEMBERS)],
-    "findings:ledger_export": [("get", _inspection_url("findings:ledger_export"), None, MEMBERS)],
-    "findings:ledger_template": [
-        ("get", _inspection_url("findings:ledger_template"), None, MEMBERS)
+    "sheets:ledger_export": [("get", _inspection_url("sheets:ledger_export"), None, MEMBERS)],
+    "sheets:ledger_template": [("get", _inspection_url("sheets:ledger_template"), None, MEMBERS)],
+    "sheets:import_upload": [
+        ("get", _inspection_url("sheets:import_upload"), None, IMPORTERS_GET),
+        ("post", _inspection_url("sheets:import_upload"), _xlsx_upload, IMPORTERS_POST),
     ],
-    "findings:import_upload": [
-        ("get", _inspection_url("findings:import_upload"), None, IMPORTERS_GET),
-        ("post", _inspection_url("findings:import_upload"), _xlsx_upload, IMPORTERS_POST),
-    ],
-    "findings:import_job": [("get", _job_url("findings:import_job"), None, IMPORTERS_GET)],
-    "findings:import_confirm": [
+    "sheets:import_job": [("get", _job_url("sheets:import_job"), None, IMPORTERS_GET)],
+    "sheets:import_confirm": [
         (
             "post",
-            lambda w: reverse("findings:import_confirm", args=[w.code, w.good_job.pk]),
+            lambda w: reverse("sheets:import_confirm", args=[w.code, w.good_job.pk]),
             None,
             IMPORTERS_POST,
         )
     ],
-    "findings:import_errors": [("get", _job_url("findings:import_errors"), None, IMPORTERS_GET)],
+    "sheets:import_errors": [("get", _job_url("sheets:import_errors"), None, IMPORTERS_GET)],
     "ledger:my_work": [("get", lambda w: reverse("ledger:my_work"), None, EVERYONE)],
     "ledger:notifications_read": [
         ("post", lambda w: reverse("ledger:notifications_read"), None, _statuses(302))

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .models import FindingKind, Status
+from findings.models import FindingKind, Status
 
 # Column key → header text, in the order DESIGN.md gives.
 COLUMNS = {

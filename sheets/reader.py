@@ -24,7 +24,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .models import Area, Finding, FindingKind, Inspection, Measure, Status, User
+from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
+
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, safe_value, unneutralise
 
 logger = logging.getLogger(__name__)

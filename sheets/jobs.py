@@ -3,7 +3,7 @@
 The upload is kept under MEDIA_ROOT/imports/ with a random name and an ImportJob row.
 Small files are read and written within the request; larger ones by a thread that
 records its progress in the job, which the page polls. Confirming reads the file
-again and re-plans under the inspection's lock (`ledger_import.import_ledger`).
+again and re-plans under the inspection's lock (`reader.import_ledger`).
 
 On SQLite only one connection writes at a time: the thread's writes are short
 autocommits (progress) and one transaction at the end, so a request that writes
@@ -21,7 +21,10 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from .ledger_import import (
+from findings.models import User
+
+from .models import ImportJob, ImportState
+from .reader import (
     MAX_FILE_BYTES,
     ImportRefused,
     LedgerFileError,
@@ -30,7 +33,6 @@ from .ledger_import import (
     plan_import,
     read_ledger,
 )
-from .models import ImportJob, ImportState, User
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from findings.ledger_export import export_workbook
 from findings.models import Finding, Inspection
+from sheets.export import export_workbook
 
 
 class Command(BaseCommand):

@@ -4,7 +4,8 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from findings.ledger_import import (
+from findings.models import Inspection
+from sheets.reader import (
     ImportRefused,
     LedgerFileError,
     RowError,
@@ -12,7 +13,6 @@ from findings.ledger_import import (
     plan_import,
     read_ledger,
 )
-from findings.models import Inspection
 
 
 class Command(BaseCommand):

@@ -11,7 +11,8 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 
-from .models import Finding, FindingKind, Measure
+from findings.models import Finding, FindingKind, Measure
+
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, new_workbook
 
 KEYS = list(COLUMNS)

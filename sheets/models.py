@@ -1,0 +1,63 @@
+"""The uploads of 整改台账 workbooks on their way into an inspection."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from findings.models import Inspection, User
+
+
+class ImportState(models.TextChoices):
+    READING = "reading", _("reading the file")
+    READY = "ready", _("checked, waiting for confirmation")
+    APPLYING = "applying", _("importing")
+    DONE = "done", _("imported")
+    FAILED = "failed", _("failed")
+
+
+class ImportJob(models.Model):
+    """One uploaded 整改台账 workbook on its way into an inspection.
+
+    The file waits under MEDIA_ROOT/imports/ between the preview and the confirmation;
+    large files are read and written by a background thread that reports its progress
+    here. `report` holds the plan (counts, changes, errors) or the file's error.
+    Bookkeeping, not history-tracked: the findings it writes carry the history.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="import_jobs", verbose_name=_("inspection")
+    )
+    created_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(max_length=100)
+    state = models.CharField(_("state"), max_length=20, choices=ImportState.choices)
+    progress = models.PositiveIntegerField(_("rows read"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+        ordering = ["-created_at"]
+        # The table of the days when ImportJob lived in findings: its rows stay where they are.
+        db_table = "findings_importjob"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ImportState.values),
+                name="findings_importjob_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} · {self.get_state_display()}"
+
+    @property
+    def percent(self):
+        return min(100, self.progress * 100 // self.total) if self.total else 0

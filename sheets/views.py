@@ -1,0 +1,115 @@
+"""The 整改台账 pages: export, the blank template, and importing a workbook."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from findings import selectors
+from findings.models import Role
+
+from . import jobs
+from .export import export_workbook, template_workbook
+from .forms import LedgerUploadForm
+from .models import ImportJob, ImportState
+from .reader import LedgerFileError, annotated_copy
+
+# Who may import a workbook into the ledger of their unit.
+IMPORT_ROLES = (Role.PRINCIPAL, Role.STAFF)
+
+
+def _xlsx_response(workbook, filename):
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=filename)
+
+
+@login_required
+def ledger_export(request, code):
+    inspection, _membership = selectors.get_inspection_for_user(request.user, code)
+    return _xlsx_response(export_workbook(inspection), f"{inspection.code}-整改台账.xlsx")
+
+
+@login_required
+def ledger_template(request, code):
+    selectors.get_inspection_for_user(request.user, code)
+    return _xlsx_response(template_workbook(), "整改台账模板.xlsx")
+
+
+@login_required
+def import_upload(request, code):
+    inspection, membership = selectors.get_inspection_for_user(
+        request.user, code, roles=IMPORT_ROLES
+    )
+    form = LedgerUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.start_import(
+                inspection=inspection, upload=form.cleaned_data["file"], by=request.user
+            )
+        except LedgerFileError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("sheets:import_job", inspection.code, job.pk)
+    recent = inspection.import_jobs.select_related("created_by")[:5]
+    return render(
+        request,
+        "sheets/import_upload.html",
+        {"inspection": inspection, "membership": membership, "form": form, "recent": recent},
+    )
+
+
+def _job_for_user(user, code, job_id):
+    inspection, membership = selectors.get_inspection_for_user(user, code, roles=IMPORT_ROLES)
+    job = get_object_or_404(ImportJob, pk=job_id, inspection=inspection)
+    job.inspection = inspection
+    return job, membership
+
+
+@login_required
+def import_job(request, code, job_id):
+    job, membership = _job_for_user(request.user, code, job_id)
+    report = job.report
+    stalled = jobs.is_stalled(job)
+    return render(
+        request,
+        "sheets/import_job.html",
+        {
+            "inspection": job.inspection,
+            "membership": membership,
+            "job": job,
+            "report": report,
+            "counts": report.get("counts", {}),
+            "running": job.state in (ImportState.READING, ImportState.APPLYING) and not stalled,
+            "stalled": stalled,
+            "form": LedgerUploadForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request, code, job_id):
+    job, _membership = _job_for_user(request.user, code, job_id)
+    try:
+        jobs.confirm_import(job=job, by=request.user)
+    except jobs.ImportStateError:
+        messages.error(request, _("This import cannot be confirmed in its present state."))
+    return redirect("sheets:import_job", code, job.pk)
+
+
+@login_required
+def import_errors(request, code, job_id):
+    job, _membership = _job_for_user(request.user, code, job_id)
+    errors = job.report.get("errors")
+    path = jobs.job_path(job)
+    if job.state != ImportState.READY or not errors or not path.exists():
+        raise Http404
+    workbook = annotated_copy(path, errors, header_row=job.report["header_row"])
+    stem = job.filename.rsplit(".", 1)[0]
+    return _xlsx_response(workbook, f"{stem}-错误.xlsx")
