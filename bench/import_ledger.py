@@ -53,8 +53,9 @@ from findings.models import (  # noqa: E402
     Role,
     User,
 )
+from sheets.apply import import_ledger  # noqa: E402
 from sheets.export import export_workbook  # noqa: E402
-from sheets.reader import import_ledger, read_ledger  # noqa: E402
+from sheets.reader import read_ledger  # noqa: E402
 
 AREAS, FINDINGS_PER_AREA, MEASURES_PER_FINDING = 4, int(os.environ.get("BENCH_FINDINGS", 1250)), 2
 RUNS = 3

@@ -3,7 +3,7 @@
 The upload is kept under MEDIA_ROOT/imports/ with a random name and an ImportJob row.
 Small files are read and written within the request; larger ones by a thread that
 records its progress in the job, which the page polls. Confirming reads the file
-again and re-plans under the inspection's lock (`reader.import_ledger`).
+again and re-plans under the inspection's lock (`apply.import_ledger`).
 
 On SQLite only one connection writes at a time: the thread's writes are short
 autocommits (progress) and one transaction at the end, so a request that writes
@@ -23,16 +23,11 @@ from django.utils import timezone
 
 from findings.models import User
 
+from .apply import import_ledger
+from .errors import ImportRefused, LedgerFileError
 from .models import ImportJob, ImportState
-from .reader import (
-    MAX_FILE_BYTES,
-    ImportRefused,
-    LedgerFileError,
-    check_file,
-    import_ledger,
-    plan_import,
-    read_ledger,
-)
+from .planner import plan_import
+from .reader import MAX_FILE_BYTES, check_file, read_ledger
 
 logger = logging.getLogger(__name__)
 

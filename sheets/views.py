@@ -13,10 +13,10 @@ from findings import selectors
 from findings.models import Role
 
 from . import jobs
+from .errors import LedgerFileError, annotated_copy
 from .export import export_workbook, template_workbook
 from .forms import LedgerUploadForm
 from .models import ImportJob, ImportState
-from .reader import LedgerFileError, annotated_copy
 
 # Who may import a workbook into the ledger of their unit.
 IMPORT_ROLES = (Role.PRINCIPAL, Role.STAFF)

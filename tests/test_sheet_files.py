@@ -8,8 +8,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from findings.models import Finding
+from sheets.errors import LedgerFileError
 from sheets.export import export_workbook, template_workbook
-from sheets.reader import LedgerFileError, read_ledger
+from sheets.reader import read_ledger
 from sheets.xlsx import safe_value
 
 from .fixtures_sheet import HEADER, ledger_row, rewrite_member, simple_ledger, write_xlsx
@@ -147,7 +148,7 @@ def test_exported_text_that_looks_like_a_formula_stays_text_and_round_trips(unit
     assert ws["L3"].value == "'-完成"
     sheet = read_ledger(path)
     assert sheet.findings[0].cells["statement"] == "'=SUM(A1:A3)"
-    from sheets.reader import plan_import
+    from sheets.planner import plan_import
 
     finding.result = "-完成"
     finding.save()

@@ -15,14 +15,11 @@ from findings.models import (
     Measure,
     Status,
 )
+from sheets.apply import import_ledger
+from sheets.errors import ImportRefused, RowError
 from sheets.export import export_workbook
-from sheets.reader import (
-    ImportRefused,
-    RowError,
-    import_ledger,
-    plan_import,
-    read_ledger,
-)
+from sheets.planner import plan_import
+from sheets.reader import read_ledger
 
 from .fixtures_sheet import HEADER, ledger_row, put_formula, simple_ledger, write_xlsx
 
@@ -296,7 +293,7 @@ def test_new_areas_are_created_only_when_the_inspection_has_none(unit, tmp_path)
 
 
 def test_a_file_without_the_header_row_is_refused(unit, tmp_path):
-    from sheets.reader import LedgerFileError
+    from sheets.errors import LedgerFileError
 
     path = write_xlsx(tmp_path / "noheader.xlsx", [["甲", "乙"], [1, 2]])
     with pytest.raises(LedgerFileError) as error:

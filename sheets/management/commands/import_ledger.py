@@ -5,14 +5,10 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from findings.models import Inspection
-from sheets.reader import (
-    ImportRefused,
-    LedgerFileError,
-    RowError,
-    import_ledger,
-    plan_import,
-    read_ledger,
-)
+from sheets.apply import import_ledger
+from sheets.errors import ImportRefused, LedgerFileError, RowError
+from sheets.planner import plan_import
+from sheets.reader import read_ledger
 
 
 class Command(BaseCommand):

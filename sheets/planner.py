@@ -1,0 +1,385 @@
+"""Planning an import: the sheet read by `reader` against the inspection's ledger.
+
+`plan_import` lists what would be created, updated, left unchanged and every error,
+without writing anything; `apply.import_ledger` makes the plan again under the
+inspection's lock and writes it.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
+
+from .cells import KIND_BY_LABEL, area_key, clean_text, compact, parse_deadline, parse_number
+from .reader import Sheet, SheetFinding
+from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS
+
+# Fields of a finding that the sheet can set, with the column each one comes from.
+FINDING_FIELDS = {
+    "statement": "statement",
+    "detail": "detail",
+    "responsible_leader": "leader",
+    "responsible_person": "person",
+    "responsible_department": "department",
+    "deadline": "deadline",
+    "kind": "kind",
+    "result": "result",
+}
+STATUS_SEPARATORS_RE = re.compile(r"[\s·•・.．,，、/]")
+STATUS_BY_LABEL = {STATUS_SEPARATORS_RE.sub("", label): s for s, label in STATUS_LABELS.items()}
+
+
+@dataclass
+class Change:
+    field: str  # the column's header, as in the sheet
+    old: str
+    new: str
+
+
+@dataclass
+class PlannedFinding:
+    source: SheetFinding
+    finding: Finding  # unsaved for a creation; the updated copy for an update
+    area_title: str
+    changes: list = field(default_factory=list)
+    new_measures: list = field(default_factory=list)  # unsaved Measure, finding set later
+    changed_measures: list = field(default_factory=list)
+    changed_fields: set = field(default_factory=set)
+
+
+@dataclass
+class ImportPlan:
+    inspection: Inspection
+    sheet: Sheet
+    new_areas: list = field(default_factory=list)
+    to_create: list = field(default_factory=list)
+    to_update: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    missing: list = field(default_factory=list)  # Findings not in the file
+    errors: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def has_changes(self):
+        return bool(self.new_areas or self.to_create or self.to_update)
+
+    def summary(self, limit=200):
+        """A JSON-able account of the plan for the preview page and the command."""
+
+        def finding_row(planned):
+            f = planned.finding
+            return {
+                "row": planned.source.row,
+                "area": planned.area_title,
+                "number": f.number,
+                "statement": f.statement,
+                "measures": len(planned.source.measures),
+                "changes": [vars(c) for c in planned.changes],
+            }
+
+        return {
+            "rows": self.sheet.rows,
+            "header_row": self.sheet.header_row,
+            "counts": {
+                "create": len(self.to_create),
+                "update": len(self.to_update),
+                "unchanged": len(self.unchanged),
+                "missing": len(self.missing),
+                "errors": len(self.errors),
+                "new_areas": len(self.new_areas),
+            },
+            "new_areas": [area.title for area in self.new_areas],
+            "create": [finding_row(p) for p in self.to_create[:limit]],
+            "update": [finding_row(p) for p in self.to_update[:limit]],
+            "unchanged": [finding_row(p) for p in self.unchanged[:limit]],
+            "missing": [
+                {"area": f.area.title, "number": f.number, "statement": f.statement}
+                for f in self.missing[:limit]
+            ],
+            "errors": [e.as_dict() for e in self.errors],
+            "notes": self.sheet.notes + self.notes,
+        }
+
+
+def _people_index(inspection):
+    people = {}
+    for user in User.objects.filter(memberships__organisation=inspection.organisation_id):
+        people.setdefault(compact(user.display_name), []).append(user)
+    return people
+
+
+class _Planner:
+    def __init__(self, inspection, sheet):
+        self.sheet = sheet
+        self.plan = ImportPlan(inspection=inspection, sheet=sheet)
+        self.people = _people_index(inspection)
+        self.users_by_id = {u.pk: u for users in self.people.values() for u in users}
+        self.areas = {area_key(a.title): a for a in inspection.areas.all()}
+        self.may_create_areas = not self.areas
+        self.existing = {
+            (f.area_id, f.number): f
+            for f in Finding.objects.filter(area__inspection=inspection).select_related("area")
+        }
+        self.measures = {}
+        for measure in Measure.objects.filter(finding__area__inspection=inspection).order_by(
+            "finding_id", "position"
+        ):
+            self.measures.setdefault(measure.finding_id, []).append(measure)
+        self.seen = {}
+        self.matched = set()
+        self.has = set(sheet.columns)
+
+    def error(self, row, key, value, message):
+        self.plan.errors.append(self.sheet.error(row, key, value, message))
+
+    def person(self, row, key, value):
+        name = compact(value)
+        if not name:
+            return None
+        users = self.people.get(name)
+        if not users:
+            self.error(row, key, value, "本单位没有这个人（按显示名匹配）")
+            return None
+        if len(users) > 1:
+            self.error(row, key, value, "本单位有多人同名，无法确定是谁")
+            return None
+        return users[0]
+
+    def area(self, source):
+        value = source.cells["area"]
+        title = clean_text(value)
+        if not title:
+            self.error(source.row, "area", value, "问题方面为空")
+            return None
+        key = area_key(title)
+        area = self.areas.get(key)
+        if area is None and self.may_create_areas:
+            area = Area(inspection=self.plan.inspection, position=len(self.areas) + 1, title=title)
+            self.areas[key] = area
+            self.plan.new_areas.append(area)
+        if area is None:
+            self.error(source.row, "area", value, "本次巡察没有这个问题方面")
+        return area
+
+    def kind_and_deadline(self, source, existing):
+        cells, row = source.cells, source.row
+        type_kind = word_kind = deadline = None
+        ok = True
+        if "kind" in self.has and compact(cells["kind"]):
+            type_kind = KIND_BY_LABEL.get(compact(cells["kind"]))
+            if type_kind is None:
+                labels = "、".join(KIND_LABELS.values())
+                self.error(row, "kind", cells["kind"], f"整改类型只能是{labels}")
+                ok = False
+        if "deadline" in self.has:
+            try:
+                deadline, word_kind = parse_deadline(cells["deadline"])
+            except ValueError:
+                self.error(row, "deadline", cells["deadline"], "无法识别的日期（例：2024-01-31）")
+                return None, None
+        elif existing is not None:
+            deadline = existing.deadline
+        if not ok:
+            return None, None
+        if type_kind and word_kind and type_kind != word_kind:
+            self.error(row, "deadline", cells["deadline"], "与整改类型不一致")
+            return None, None
+        kind = type_kind or word_kind
+        if kind is None and existing is not None and "kind" not in self.has:
+            kind = existing.kind  # a file without 整改类型 leaves the kind alone
+        if kind is None and deadline is not None:
+            kind = FindingKind.DEADLINE
+        if kind is None:
+            key = "deadline" if "deadline" in self.has else None
+            self.error(row, key, None, "整改时限和整改类型都为空")
+            return None, None
+        if kind == FindingKind.DEADLINE and deadline is None:
+            key = "deadline" if "deadline" in self.has else "kind"
+            self.error(row, key, cells.get(key), "限期整改必须填写整改时限")
+            return None, None
+        return kind, deadline
+
+    def status(self, source):
+        if "status" not in self.has:
+            return None
+        value = source.cells["status"]
+        text = STATUS_SEPARATORS_RE.sub("", compact(value))
+        if not text:
+            return None
+        status = STATUS_BY_LABEL.get(text)
+        if status is None:
+            labels = "、".join(STATUS_LABELS.values())
+            self.error(source.row, "status", value, f"整改状态只能是{labels}")
+        return status
+
+    def values(self, source, existing):
+        """The finding's fields as the sheet gives them, or None after an error."""
+        cells, row = source.cells, source.row
+        errors_before = len(self.plan.errors)
+        values = {}
+        statement = clean_text(cells["statement"])
+        if not statement:
+            self.error(row, "statement", cells["statement"], "问题为空")
+        values["statement"] = statement
+        for field_name, key in (
+            ("detail", "detail"),
+            ("responsible_department", "department"),
+            ("result", "result"),
+        ):
+            if key in self.has:
+                values[field_name] = clean_text(cells[key])
+        if "leader" in self.has:
+            values["responsible_leader"] = self.person(row, "leader", cells["leader"])
+        if "person" in self.has:
+            values["responsible_person"] = self.person(row, "person", cells["person"])
+        values["kind"], values["deadline"] = self.kind_and_deadline(source, existing)
+        values["status"] = self.status(source)
+        if "person" in self.has:
+            for measure in source.measures:
+                if measure.row == row:
+                    measure.owner = values["responsible_person"]
+                else:
+                    measure.owner = self.person(measure.row, "person", measure.person)
+        if len(self.plan.errors) > errors_before:
+            return None
+        return values
+
+    def run(self):
+        for source in self.sheet.findings:
+            self.plan_finding(source)
+        self.plan.missing = [
+            f
+            for key, f in sorted(
+                self.existing.items(), key=lambda kv: (kv[1].area.position, kv[1].number)
+            )
+            if key not in self.matched
+        ]
+        return self.plan
+
+    def plan_finding(self, source):
+        number = parse_number(source.cells["number"])
+        if number is None:
+            self.error(source.row, "number", source.cells["number"], "序号必须是正整数")
+        area = self.area(source)
+        if number is None or area is None:
+            self.values(source, None)  # report the row's other errors too
+            return
+        key = (area.pk or id(area), number)
+        if key in self.seen:
+            self.error(
+                source.row,
+                "number",
+                source.cells["number"],
+                f"序号在同一问题方面里重复（第{self.seen[key]}行已有）",
+            )
+            return
+        self.seen[key] = source.row
+        existing = self.existing.get(key) if area.pk else None
+        values = self.values(source, existing)
+        if values is None:
+            return
+        status = values.pop("status")
+        if existing is None:
+            self.plan_creation(source, area, number, values, status)
+        else:
+            self.matched.add(key)
+            self.plan_update(source, existing, values, status)
+
+    def plan_creation(self, source, area, number, values, status):
+        finding = Finding(area=area, number=number, status=status or Status.NOT_STARTED, **values)
+        planned = PlannedFinding(source=source, finding=finding, area_title=area.title)
+        for position, measure in enumerate(source.measures, start=1):
+            planned.new_measures.append(
+                Measure(finding=finding, position=position, text=measure.text, owner=measure.owner)
+            )
+        self.plan.to_create.append(planned)
+
+    def plan_update(self, source, existing, values, status):
+        planned = PlannedFinding(source=source, finding=existing, area_title=existing.area.title)
+        person_before = existing.responsible_person_id
+        for field_name, new in values.items():
+            model_field = Finding._meta.get_field(field_name)
+            old = getattr(existing, model_field.attname)
+            if model_field.is_relation:
+                old, new_value = self.users_by_id.get(old), (new.pk if new else None)
+                same = (old.pk if old else None) == new_value
+            else:
+                same = old == new
+            if not same:
+                planned.changes.append(
+                    Change(
+                        COLUMNS[FINDING_FIELDS[field_name]],
+                        _shown(old, field_name),
+                        _shown(new, field_name),
+                    )
+                )
+                setattr(existing, field_name, new)
+                planned.changed_fields.add(model_field.attname)
+        if status is not None and status != existing.status:
+            self.plan.notes.append(
+                f"第{source.row}行：整改状态与系统不同（系统为“{STATUS_LABELS[existing.status]}”），"
+                "状态以系统中的销号流程为准，未导入。"
+            )
+        self.plan_measures(planned, existing, person_before)
+        if planned.changes and existing.is_signed_off:
+            # A signed-off finding is read-only until the principal reopens it.
+            changed = "、".join(change.field for change in planned.changes)
+            self.error(
+                source.row,
+                "statement",
+                existing.statement,
+                f"该问题已销号，不能通过导入修改（{changed}）；如需修改，请先由主要负责人重新打开。",
+            )
+            self.plan.unchanged.append(planned)
+        elif planned.changes:
+            existing.version += 1
+            planned.changed_fields.add("version")
+            self.plan.to_update.append(planned)
+        else:
+            self.plan.unchanged.append(planned)
+
+    def plan_measures(self, planned, finding, person_before):
+        """Measures in file order against the finding's by position; owners compared as
+        the person who is in charge (a measure without owner: the finding's person)."""
+        current = self.measures.get(finding.pk, [])
+        has_person = "person" in self.has
+        for position, measure in enumerate(planned.source.measures, start=1):
+            if position > len(current):
+                planned.new_measures.append(
+                    Measure(
+                        finding=finding, position=position, text=measure.text, owner=measure.owner
+                    )
+                )
+                planned.changes.append(Change(f"措施 {position}", "", measure.text))
+                continue
+            old = current[position - 1]
+            owner_changed = has_person and (old.owner_id or person_before) != (
+                measure.owner.pk if measure.owner else finding.responsible_person_id
+            )
+            if old.text != measure.text or owner_changed:
+                shown_old = old.text
+                if owner_changed:
+                    shown_old += f"（{self.users_by_id.get(old.owner_id or person_before, '')}）"
+                planned.changes.append(Change(f"措施 {position}", shown_old, measure.text))
+                old.text = measure.text
+                if owner_changed:
+                    old.owner = measure.owner
+                planned.changed_measures.append(old)
+        if len(current) > len(planned.source.measures) and planned.source.measures:
+            self.plan.notes.append(
+                f"第{planned.source.row}行：系统中的措施比文件多"
+                f"（{len(current)} 条对 {len(planned.source.measures)} 条），多出的措施保留不删。"
+            )
+
+
+def _shown(value, field_name):
+    if value is None:
+        return ""
+    if field_name == "kind":
+        return KIND_LABELS[value]
+    return str(value)
+
+
+def plan_import(*, inspection, sheet):
+    """Compare the sheet with the inspection; nothing is written."""
+    return _Planner(inspection, sheet).run()
