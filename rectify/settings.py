@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sheets",
     "ledger",
     "reports",
+    "archive",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from findings import archive
+from archive import bundle, errors, filestore, graph, services
 from findings.models import Area, Finding, Inspection, Measure, Membership, Status, User
 
 # --- Data -------------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ def archive_tables():
     return sorted(
         {
             model._meta.db_table
-            for app in archive.ARCHIVED_APPS
+            for app in graph.ARCHIVED_APPS
             for model in apps.get_app_config(app).get_models(include_auto_created=True)
         }
     )
@@ -106,7 +106,7 @@ def empty_site(settings, tmp_path):
 def export(code):
     """The archive of inspection `code`, as bytes."""
     out = io.BytesIO()
-    archive.export_inspection(code, out)
+    services.export_inspection(code, out)
     return out.getvalue()
 
 
@@ -116,7 +116,7 @@ def entries(zip_bytes):
 
 
 def rows_of(zip_bytes):
-    return json.loads(entries(zip_bytes)[archive.DATA])
+    return json.loads(entries(zip_bytes)[bundle.DATA])
 
 
 def rezip(zip_bytes, **changes):
@@ -132,11 +132,11 @@ def rezip(zip_bytes, **changes):
 
 def file_hashes(zip_bytes):
     """{storage name: SHA-256} of the archive's files, from its manifest."""
-    manifest = json.loads(entries(zip_bytes)[archive.MANIFEST])
+    manifest = json.loads(entries(zip_bytes)[bundle.MANIFEST])
     return {
-        path.removeprefix(archive.FILES_DIR): entry["sha256"]
+        path.removeprefix(bundle.FILES_DIR): entry["sha256"]
         for path, entry in manifest["entries"].items()
-        if path.startswith(archive.FILES_DIR)
+        if path.startswith(bundle.FILES_DIR)
     }
 
 
@@ -153,7 +153,7 @@ def test_importing_an_export_into_an_empty_database_gives_a_byte_identical_expor
 ):
     code = history_unit.inspection.code
     out = io.BytesIO()
-    exported = archive.export_inspection(code, out)
+    exported = services.export_inspection(code, out)
     first = out.getvalue()
     history_before = list(
         Finding.history.filter(area__inspection=history_unit.inspection)
@@ -164,7 +164,7 @@ def test_importing_an_export_into_an_empty_database_gives_a_byte_identical_expor
     assert storage_hashes(files) == files
     empty_site()
 
-    imported = archive.import_inspection(io.BytesIO(first))
+    imported = services.import_inspection(io.BytesIO(first))
     second = export(code)
 
     assert imported.rows == exported.rows
@@ -250,12 +250,12 @@ def test_two_exports_of_the_same_data_are_byte_identical_with_fixed_timestamps(h
     second = export(history_unit.inspection.code)
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as z:
-        assert {info.date_time for info in z.infolist()} == {archive.ZIP_TIMESTAMP}
-        manifest = json.loads(z.read(archive.MANIFEST))
-    assert manifest["version"] == archive.VERSION
+        assert {info.date_time for info in z.infolist()} == {bundle.ZIP_TIMESTAMP}
+        manifest = json.loads(z.read(bundle.MANIFEST))
+    assert manifest["version"] == bundle.VERSION
     assert (
-        manifest["entries"][archive.DATA]["sha256"]
-        == hashlib.sha256(entries(first)[archive.DATA]).hexdigest()
+        manifest["entries"][bundle.DATA]["sha256"]
+        == hashlib.sha256(entries(first)[bundle.DATA]).hexdigest()
     )
 
 
@@ -311,8 +311,8 @@ def exported(history_unit):
 
 
 def refusal(source):
-    with pytest.raises(archive.ArchiveError) as error:
-        archive.import_inspection(io.BytesIO(source))
+    with pytest.raises(errors.ArchiveError) as error:
+        services.import_inspection(io.BytesIO(source))
     return str(error.value)
 
 
@@ -346,20 +346,20 @@ def test_it_refuses_a_file_that_is_not_a_zip(db):
 
 
 def test_it_refuses_a_zip_without_a_manifest(exported):
-    assert "has no manifest.json" in refusal(rezip(exported, **{archive.MANIFEST: None}))
+    assert "has no manifest.json" in refusal(rezip(exported, **{bundle.MANIFEST: None}))
 
 
 def test_it_refuses_an_unknown_format_version(exported):
-    manifest = json.loads(entries(exported)[archive.MANIFEST])
+    manifest = json.loads(entries(exported)[bundle.MANIFEST])
     manifest["version"] = 99
-    changed = rezip(exported, **{archive.MANIFEST: json.dumps(manifest)})
+    changed = rezip(exported, **{bundle.MANIFEST: json.dumps(manifest)})
     assert "Unknown archive format version 99" in refusal(changed)
 
 
 def test_it_refuses_changed_data_and_writes_nothing(exported, empty_site):
     empty_site()
-    data = entries(exported)[archive.DATA].replace("已完成整改".encode(), "未整改".encode())
-    message = refusal(rezip(exported, **{archive.DATA: data}))
+    data = entries(exported)[bundle.DATA].replace("已完成整改".encode(), "未整改".encode())
+    message = refusal(rezip(exported, **{bundle.DATA: data}))
     assert "data.json does not match its SHA-256" in message
     assert not Inspection.objects.exists() and not User.objects.exists()
 
@@ -437,83 +437,83 @@ def file_rows():
 
 def zip_of(pairs):
     out = io.BytesIO()
-    archive.write_zip(out, code="test-2024", data=b"[]\n", files=archive.stored_files(pairs))
+    bundle.write_zip(out, code="test-2024", data=b"[]\n", files=filestore.stored_files(pairs))
     return out.getvalue()
 
 
 def test_files_round_trip_through_the_zip_into_an_empty_storage(file_rows, settings, tmp_path):
-    pairs = archive.file_fields(file_rows)
+    pairs = filestore.file_fields(file_rows)
     contents = {name: default_storage.open(name).read() for name in NAMES}
     zipped = zip_of(pairs)
-    assert {name: entries(zipped)[archive.FILES_DIR + name] for name in NAMES} == contents
-    manifest = json.loads(entries(zipped)[archive.MANIFEST])
+    assert {name: entries(zipped)[bundle.FILES_DIR + name] for name in NAMES} == contents
+    manifest = json.loads(entries(zipped)[bundle.MANIFEST])
     assert manifest["entries"]["files/notices/v1.pdf"]["sha256"] == file_rows[2].pdf_sha256
     assert zip_of(pairs) == zipped
 
     settings.MEDIA_ROOT = tmp_path / "empty-media"
-    with archive.read_zip(io.BytesIO(zipped)) as opened:
+    with bundle.read_zip(io.BytesIO(zipped)) as opened:
         assert opened.hashes["evidence/2024/发票.pdf"] == file_rows[0].sha256
-        archive.check_files(pairs, opened.hashes)
-        archive.write_files(pairs, opened)
+        filestore.check_files(pairs, opened.hashes)
+        filestore.write_files(pairs, opened)
     assert {name: default_storage.open(name).read() for name in NAMES} == contents
 
 
 def test_it_finds_the_sha256_a_row_records_for_each_of_its_files():
     fields = {f.name: f for f in Publication._meta.fields}
-    assert archive.sha256_field(Publication, fields["pdf"]).name == "pdf_sha256"
-    assert archive.sha256_field(Attachment, Attachment._meta.get_field("file")).name == "sha256"
+    assert filestore.sha256_field(Publication, fields["pdf"]).name == "pdf_sha256"
+    assert filestore.sha256_field(Attachment, Attachment._meta.get_field("file")).name == "sha256"
 
 
 def test_it_refuses_to_export_a_file_that_no_longer_matches_its_recorded_hash(file_rows):
     default_storage.delete("notices/v1.pdf")
     stored("notices/v1.pdf", b"%PDF-1.7 changed afterwards")
-    with pytest.raises(archive.ArchiveError, match="notices/v1.pdf of archive_tests.publication"):
-        archive.stored_files(archive.file_fields(file_rows))
+    with pytest.raises(errors.ArchiveError, match="notices/v1.pdf of archive_tests.publication"):
+        filestore.stored_files(filestore.file_fields(file_rows))
 
 
 def test_it_refuses_to_export_a_missing_file(file_rows):
     default_storage.delete("evidence/photo.jpg")
-    with pytest.raises(archive.ArchiveError, match="evidence/photo.jpg .* cannot be read"):
-        archive.stored_files(archive.file_fields(file_rows))
+    with pytest.raises(errors.ArchiveError, match="evidence/photo.jpg .* cannot be read"):
+        filestore.stored_files(filestore.file_fields(file_rows))
 
 
 def test_it_refuses_a_changed_file_before_writing_anything(file_rows, settings, tmp_path):
-    zipped = zip_of(archive.file_fields(file_rows))
+    zipped = zip_of(filestore.file_fields(file_rows))
     tampered = rezip(zipped, **{"files/evidence/photo.jpg": b"another photo"})
     settings.MEDIA_ROOT = tmp_path / "empty-media"
-    with pytest.raises(archive.ArchiveError, match="evidence/photo.jpg does not match"):
-        archive.read_zip(io.BytesIO(tampered))
+    with pytest.raises(errors.ArchiveError, match="evidence/photo.jpg does not match"):
+        bundle.read_zip(io.BytesIO(tampered))
     assert not (tmp_path / "empty-media").exists()
 
 
 def test_it_refuses_files_that_do_not_match_the_rows(file_rows, settings, tmp_path):
-    pairs = archive.file_fields(file_rows)
-    with archive.read_zip(io.BytesIO(zip_of(pairs))) as opened:
+    pairs = filestore.file_fields(file_rows)
+    with bundle.read_zip(io.BytesIO(zip_of(pairs))) as opened:
         hashes = opened.hashes
-    with pytest.raises(archive.ArchiveError, match="already exists in storage"):
-        archive.check_files(pairs, hashes)
+    with pytest.raises(errors.ArchiveError, match="already exists in storage"):
+        filestore.check_files(pairs, hashes)
     settings.MEDIA_ROOT = tmp_path / "empty-media"
-    with pytest.raises(archive.ArchiveError, match="notices/v1.html is named by a row but"):
-        archive.check_files(pairs, {k: v for k, v in hashes.items() if k != "notices/v1.html"})
-    with pytest.raises(archive.ArchiveError, match="notices/old.pdf in the archive is named"):
-        archive.check_files(pairs, {**hashes, "notices/old.pdf": "0" * 64})
+    with pytest.raises(errors.ArchiveError, match="notices/v1.html is named by a row but"):
+        filestore.check_files(pairs, {k: v for k, v in hashes.items() if k != "notices/v1.html"})
+    with pytest.raises(errors.ArchiveError, match="notices/old.pdf in the archive is named"):
+        filestore.check_files(pairs, {**hashes, "notices/old.pdf": "0" * 64})
     # The archive can match its own manifest while the row records another hash.
     forged = {**hashes, "evidence/2024/发票.pdf": hashlib.sha256(b"forged").hexdigest()}
-    with pytest.raises(archive.ArchiveError, match="does not match the SHA-256 recorded by"):
-        archive.check_files(pairs, forged)
+    with pytest.raises(errors.ArchiveError, match="does not match the SHA-256 recorded by"):
+        filestore.check_files(pairs, forged)
     assert not (tmp_path / "empty-media").exists()
 
 
 def test_it_removes_the_files_it_wrote_when_one_cannot_be_written(file_rows, settings, tmp_path):
-    pairs = archive.file_fields(file_rows)
+    pairs = filestore.file_fields(file_rows)
     zipped = zip_of(pairs)
     settings.MEDIA_ROOT = tmp_path / "empty-media"
     stored("notices/v1.pdf", b"appeared meanwhile")
     with (
-        archive.read_zip(io.BytesIO(zipped)) as opened,
-        pytest.raises(archive.ArchiveError, match="notices/v1.pdf was stored as"),
+        bundle.read_zip(io.BytesIO(zipped)) as opened,
+        pytest.raises(errors.ArchiveError, match="notices/v1.pdf was stored as"),
     ):
-        archive.write_files(pairs, opened)
+        filestore.write_files(pairs, opened)
     left = sorted(
         str(p.relative_to(tmp_path / "empty-media"))
         for p in (tmp_path / "empty-media").rglob("*")
@@ -524,8 +524,8 @@ def test_it_removes_the_files_it_wrote_when_one_cannot_be_written(file_rows, set
 
 def test_it_refuses_file_names_that_leave_the_storage(file_rows):
     for name in ("files/../settings.py", "files//etc/passwd", "files/a/./b"):
-        with pytest.raises(archive.ArchiveError, match="not a file name"):
-            archive._safe_name(name)
+        with pytest.raises(errors.ArchiveError, match="not a file name"):
+            bundle._safe_name(name)
 
 
 # --- With the real models of ledger and reports -------------------------------------------------
@@ -579,7 +579,7 @@ def test_evidence_and_published_notices_come_back_with_the_same_files(history_un
     entries_before = LedgerEntry.objects.count()
     empty_site()
 
-    archive.import_inspection(io.BytesIO(first))
+    services.import_inspection(io.BytesIO(first))
 
     assert export(code) == first
     assert storage_hashes(files) == files
@@ -596,5 +596,5 @@ def test_it_refuses_to_export_evidence_changed_in_storage_since_upload(history_u
     name = Evidence.objects.order_by("pk").first().file.name
     with open(default_storage.path(name), "ab") as f:
         f.write(b"changed behind the ledger's back")
-    with pytest.raises(archive.ArchiveError, match=f"File {name} of ledger.evidence .* changed"):
+    with pytest.raises(errors.ArchiveError, match=f"File {name} of ledger.evidence .* changed"):
         export(history_unit.inspection.code)

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from findings import archive
+from archive.errors import ArchiveError
+from archive.services import import_inspection
 
 
 class Command(BaseCommand):
@@ -19,8 +20,8 @@ class Command(BaseCommand):
         if not Path(path).is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            summary = archive.import_inspection(path)
-        except archive.ArchiveError as e:
+            summary = import_inspection(path)
+        except ArchiveError as e:
             raise CommandError(f"{path}: {e}") from e
         self.stdout.write(
             f"Imported inspection {summary.code}: {summary.row_count} rows, {summary.files} files."

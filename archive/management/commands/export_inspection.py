@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from findings import archive
+from archive.errors import ArchiveError
+from archive.services import export_inspection
 
 
 class Command(BaseCommand):
@@ -27,9 +28,9 @@ class Command(BaseCommand):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "wb") as stream:
-                summary = archive.export_inspection(code, stream)
+                summary = export_inspection(code, stream)
             os.replace(tmp, path)
-        except archive.ArchiveError as e:
+        except ArchiveError as e:
             raise CommandError(str(e)) from e
         finally:
             Path(tmp).unlink(missing_ok=True)

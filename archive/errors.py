@@ -1,0 +1,2 @@
+class ArchiveError(Exception):
+    """The archive cannot be written or read; the message says why."""
