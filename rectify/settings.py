@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "ledger",
     "reports",
     "archive",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-# ImportJob, moved here from findings (findings/migrations/0004_move_importjob_to_sheets.py).
+# ImportJob, moved here from findings (findings/migrations/0004_importjob_state_moved.py).
 # The model keeps its table findings_importjob, so only the migration state is created:
 # the table and its rows were made by findings/migrations/0003_import_job.py.
 
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('findings', '0004_move_importjob_to_sheets'),
+        ('findings', '0004_importjob_state_moved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
