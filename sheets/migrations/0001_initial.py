@@ -8,23 +8,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def move_content_type(apps, schema_editor):
+def _move_content_type(apps, schema_editor, source, target):
     """Permissions on import jobs follow the model: its content type changes app."""
     ContentType = apps.get_model('contenttypes', 'ContentType')
-    db = schema_editor.connection.alias
-    if not ContentType.objects.using(db).filter(app_label='sheets', model='importjob').exists():
-        ContentType.objects.using(db).filter(app_label='findings', model='importjob').update(
-            app_label='sheets'
-        )
+    content_types = ContentType.objects.using(schema_editor.connection.alias)
+    if not content_types.filter(app_label=target, model='importjob').exists():
+        content_types.filter(app_label=source, model='importjob').update(app_label=target)
+
+
+def move_content_type(apps, schema_editor):
+    _move_content_type(apps, schema_editor, 'findings', 'sheets')
 
 
 def move_content_type_back(apps, schema_editor):
-    ContentType = apps.get_model('contenttypes', 'ContentType')
-    db = schema_editor.connection.alias
-    if not ContentType.objects.using(db).filter(app_label='findings', model='importjob').exists():
-        ContentType.objects.using(db).filter(app_label='sheets', model='importjob').update(
-            app_label='findings'
-        )
+    _move_content_type(apps, schema_editor, 'sheets', 'findings')
 
 
 class Migration(migrations.Migration):
