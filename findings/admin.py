@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import TemporaryPasswordChangeForm, TemporaryPasswordUserCreationForm
 from rectify.history_admin import ReadOnlyHistoryAdmin
 
 from .models import Area, Finding, Inspection, Measure, Membership, Organisation, User
@@ -21,7 +24,12 @@ class UserAdmin(ReadOnlyHistoryAdmin, BaseUserAdmin):
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("Rectify"), {"fields": ["display_name", "job_title"]}),
+        (_("Password policy"), {"fields": ["must_change_password", "password_changed_at"]}),
     ]
+    readonly_fields = ["password_changed_at"]
+    # A password set here for someone else is temporary: changed at their next login.
+    add_form = TemporaryPasswordUserCreationForm
+    change_password_form = TemporaryPasswordChangeForm
     add_fieldsets = [
         (
             None,
@@ -32,6 +40,12 @@ class UserAdmin(ReadOnlyHistoryAdmin, BaseUserAdmin):
         ),
     ]
     inlines = [MembershipInline]
+
+    def user_change_password(self, request, id, form_url=""):
+        # One's own password is changed on the account page, which asks for the old one.
+        if str(request.user.pk) == unquote(id):
+            return redirect("accounts:password_change")
+        return super().user_change_password(request, id, form_url)
 
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: the history names who made each change.

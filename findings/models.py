@@ -1,8 +1,12 @@
 """The inspected unit, its people and the findings fed back by the inspection."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -11,6 +15,10 @@ from simple_history.models import HistoricalRecords
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    # Set when an administrator gives the user a temporary password; cleared when the
+    # user chooses their own (accounts.services.password_change).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     # last_login changes at every login; it is not part of the audit trail.
     history = HistoricalRecords(excluded_fields=["last_login", "password"])
@@ -21,6 +29,19 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def password_change_required(self):
+        """A temporary password, or one older than PASSWORD_MAX_AGE_DAYS (0: no limit)."""
+        if self.must_change_password:
+            return True
+        max_age = settings.PASSWORD_MAX_AGE_DAYS
+        if not max_age or self.password_changed_at is None or not self.has_usable_password():
+            return False
+        return timezone.now() - self.password_changed_at >= timedelta(days=max_age)
 
 
 class Organisation(models.Model):

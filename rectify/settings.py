@@ -79,7 +79,11 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rectify",
+    "accounts",
     "findings",
     "sheets",
     "ledger",
@@ -99,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A second factor still to give, a password to change: nothing else until done.
+    "accounts.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "rectify.middleware.DatabaseUnavailableMiddleware",
@@ -139,12 +145,29 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Password policy (accounts.validators reads these when a password is checked).
+PASSWORD_MIN_LENGTH = envint("PASSWORD_MIN_LENGTH", "10")
+# Of the four classes upper case, lower case, digits and symbols.
+PASSWORD_MIN_CLASSES = envint("PASSWORD_MIN_CLASSES", "3")
+# A new password may not be one of the last N (0: no check).
+PASSWORD_HISTORY_COUNT = envint("PASSWORD_HISTORY_COUNT", "5")
+# Older passwords must be changed at the next request (0: they never expire).
+PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", "90")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.validators.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassesValidator"},
+    {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
+
+# Second factor (django-otp, TOTP with recovery codes): the roles that must use one,
+# among the membership roles (principal, leader, staff, inspector, office where it
+# exists) and "admin" for staff and superusers. Empty: optional for everyone.
+OTP_REQUIRED_ROLES = envlist("OTP_REQUIRED_ROLES")
+OTP_TOTP_ISSUER = os.getenv("OTP_ISSUER", "整改台账")
 
 # Security. Secure defaults when DEBUG is off; HTTPS=0 relaxes the HTTPS-only settings
 # for a plain-HTTP intranet install, and each one can still be set on its own.

@@ -21,6 +21,7 @@ from reports import services as report_services
 from sheets import jobs
 from sheets.models import ImportJob
 
+from .conftest import PASSWORD
 from .fixtures_ledger import PDF, put_in_state, upload
 from .fixtures_sheet import simple_ledger
 
@@ -125,6 +126,11 @@ def _finding_edit(w):
     }
 
 
+def _password_change(w):
+    new = "Zhenggai-taizhang-2024!"
+    return {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+
+
 def _xlsx_upload(w):
     return {"file": upload("台账.xlsx", w.job_file_bytes)}
 
@@ -136,6 +142,21 @@ MATRIX = {
     "logout": [("post", lambda w: reverse("logout"), None, _statuses(302))],
     "set_language": [
         ("post", lambda w: reverse("set_language"), lambda w: {"language": "en"}, _statuses(302))
+    ],
+    "accounts:account": [("get", lambda w: reverse("accounts:account"), None, EVERYONE)],
+    "accounts:password_change": [
+        ("get", lambda w: reverse("accounts:password_change"), None, EVERYONE),
+        ("post", lambda w: reverse("accounts:password_change"), _password_change, _statuses(302)),
+    ],
+    # Setting up writes nothing until the code is confirmed (tests/test_accounts_otp.py).
+    "accounts:otp_setup": [("get", lambda w: reverse("accounts:otp_setup"), None, EVERYONE)],
+    # Nobody here owes a second factor: the page sends them on.
+    "accounts:otp_verify": [
+        ("get", lambda w: reverse("accounts:otp_verify"), None, _statuses(302))
+    ],
+    # Nobody here has an authenticator, so there are no recovery codes to renew.
+    "accounts:recovery_codes": [
+        ("post", lambda w: reverse("accounts:recovery_codes"), None, _statuses(404) | LOGIN)
     ],
     "findings:inspection_list": [
         ("get", lambda w: reverse("findings:inspection_list"), None, EVERYONE)
