@@ -168,6 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # exists) and "admin" for staff and superusers. Empty: optional for everyone.
 OTP_REQUIRED_ROLES = envlist("OTP_REQUIRED_ROLES")
 OTP_TOTP_ISSUER = os.getenv("OTP_ISSUER", "整改台账")
+# The admin lists devices (to remove a lost phone) but never shows their keys or codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Security. Secure defaults when DEBUG is off; HTTPS=0 relaxes the HTTPS-only settings
 # for a plain-HTTP intranet install, and each one can still be set on its own.

@@ -202,3 +202,28 @@ def test_a_password_to_change_comes_after_the_code_and_before_set_up(client, uni
     data = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
     client.post(reverse("accounts:password_change"), data)
     assert client.get(WORK).url.startswith(SETUP)
+
+
+def test_the_admin_lists_devices_to_remove_a_lost_phone_but_never_shows_keys(enrolled, unit):
+    from findings.models import User
+
+    device, codes = enrolled
+    root = User.objects.create_superuser("root", password=PASSWORD, display_name="系统管理员")
+    admin = Client()
+    admin.force_login(root)
+    pages = [
+        reverse("admin:otp_totp_totpdevice_changelist"),
+        reverse("admin:otp_totp_totpdevice_change", args=[device.pk]),
+        reverse("admin:otp_static_staticdevice_changelist"),
+        reverse("admin:otp_static_staticdevice_change", args=[StaticDevice.objects.get().pk]),
+    ]
+    for url in pages:
+        page = admin.get(url)
+        assert page.status_code == 200, url
+        assert device.key not in page.text and not any(code in page.text for code in codes)
+    delete = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+    assert admin.post(delete, {"post": "yes"}).status_code == 302
+    # Without an authenticator the login asks for the password only.
+    client = Client()
+    _log_in(client, unit.principal)
+    assert client.get(WORK).status_code == 200
