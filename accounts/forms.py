@@ -11,6 +11,27 @@ class CodeForm(forms.Form):
     )
 
 
+class ReplaceAuthenticatorForm(CodeForm):
+    """Moving to another phone also asks for the password, so that a session left open
+    is not enough to take over the second factor."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."))
+        return password
+
+
 class TemporaryPasswordMixin:
     """A password an administrator sets for someone else is temporary: it must be
     changed at the next login (see accounts.middleware)."""

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import gate, selectors, services
-from .forms import CodeForm
+from .forms import CodeForm, ReplaceAuthenticatorForm
 
 SETUP_KEY = "_accounts_totp_setup_key"
 NEW_CODES_KEY = "_accounts_new_recovery_codes"
@@ -75,7 +75,11 @@ def _setup_device(request):
 @login_required
 def otp_setup(request):
     device = _setup_device(request)
-    form = CodeForm(request.POST or None)
+    replacing = selectors.authenticator_for(request.user) is not None
+    if replacing:
+        form = ReplaceAuthenticatorForm(request.POST or None, user=request.user)
+    else:
+        form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             confirmed, codes = services.otp_enrol(
@@ -95,7 +99,7 @@ def otp_setup(request):
         "form": form,
         "qr_svg": mark_safe(qr.svg_inline(scale=4, border=4, light="#fff", title=_("QR code"))),
         "secret": " ".join(_group(device)),
-        "replacing": selectors.authenticator_for(request.user) is not None,
+        "replacing": replacing,
         "required": gate.pending_step(request) == gate.ENROL,
     }
     return render(request, "accounts/otp_setup.html", context)

@@ -227,3 +227,20 @@ def test_the_admin_lists_devices_to_remove_a_lost_phone_but_never_shows_keys(enr
     client = Client()
     _log_in(client, unit.principal)
     assert client.get(WORK).status_code == 200
+
+
+def test_moving_to_another_phone_asks_for_the_password_and_replaces_the_old_one(enrolled, unit):
+    old, codes = enrolled
+    client = Client()
+    _log_in(client, unit.principal)
+    client.post(VERIFY, {"code": _code(old.key, 1)})
+    page = client.get(SETUP).text
+    assert "确认新手机后，原来绑定的手机随即失效，并生成新的恢复码。" in page
+    key = client.session["_accounts_totp_setup_key"]
+    refused = client.post(SETUP, {"code": _code(key), "password": "not-my-password"})
+    assert "密码不正确。" in refused.text
+    assert list(TOTPDevice.objects.values_list("key", flat=True)) == [old.key]
+    response = client.post(SETUP, {"code": _code(key), "password": PASSWORD})
+    assert response.status_code == 302
+    assert list(TOTPDevice.objects.values_list("key", flat=True)) == [key]
+    assert not StaticToken.objects.filter(token__in=codes).exists()
