@@ -59,7 +59,7 @@ def new_totp_key():
 
 def _new_recovery_codes(device):
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [StaticToken.random_token() for _position in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
 
@@ -67,11 +67,12 @@ def _new_recovery_codes(device):
 def otp_enrol(*, user, key, token):
     """Bind the authenticator app that shows `token` for `key`; new recovery codes.
 
-    Replaces an earlier authenticator. Returns the device and the recovery codes,
-    which are shown once and stored only as django-otp keeps them.
+    Replaces an earlier authenticator. Returns the device and the recovery codes, to
+    be shown once (django-otp's static plugin stores them as they are, like the key).
     """
     totp = TOTP(bytes.fromhex(key), digits=TOTP_DIGITS)
-    if not _clean(token).isdigit() or not totp.verify(int(_clean(token)), tolerance=1):
+    token = _clean(token)
+    if not token.isdigit() or not totp.verify(int(token), tolerance=1):
         raise AccountError(
             _("The code is not correct: enter the 6 digits the app shows now for this account.")
         )
