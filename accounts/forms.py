@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,20 +29,3 @@ class ReplaceAuthenticatorForm(CodeForm):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
-
-
-class TemporaryPasswordMixin:
-    """A password an administrator sets for someone else is temporary: it must be
-    changed at the next login (see accounts.middleware)."""
-
-    def set_password_and_save(self, user, commit=True, **kwargs):
-        user.must_change_password = self.cleaned_data["set_usable_password"]
-        return super().set_password_and_save(user, commit=commit, **kwargs)
-
-
-class TemporaryPasswordChangeForm(TemporaryPasswordMixin, AdminPasswordChangeForm):
-    pass
-
-
-class TemporaryPasswordUserCreationForm(TemporaryPasswordMixin, AdminUserCreationForm):
-    pass

@@ -1,13 +1,30 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import TemporaryPasswordChangeForm, TemporaryPasswordUserCreationForm
 from rectify.history_admin import ReadOnlyHistoryAdmin
 
 from .models import Area, Finding, Inspection, Measure, Membership, Organisation, User
+
+
+class TemporaryPasswordMixin:
+    """A password an administrator sets for someone else is temporary: it must be
+    changed at the next login (the accounts app's gate sends them to do it)."""
+
+    def set_password_and_save(self, user, commit=True, **kwargs):
+        user.must_change_password = self.cleaned_data["set_usable_password"]
+        return super().set_password_and_save(user, commit=commit, **kwargs)
+
+
+class TemporaryPasswordChangeForm(TemporaryPasswordMixin, AdminPasswordChangeForm):
+    pass
+
+
+class TemporaryPasswordUserCreationForm(TemporaryPasswordMixin, AdminUserCreationForm):
+    pass
 
 
 class MembershipInline(admin.TabularInline):
