@@ -12,8 +12,15 @@ MANAGE := DEBUG=$${DEBUG:-1} $(PY) manage.py
 DEBIAN_PACKAGES := fonts-noto-cjk fonts-arphic-ukai fonts-lxgw-wenkai libharfbuzz-subset0 \
 	libpango-1.0-0 libpangoft2-1.0-0 chromium poppler-utils gettext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The free 仿宋, 黑体, 楷体 and 宋体 faces (Fandol, GPL with the font exception) live in
+# texlive-lang-chinese; only its OpenType files are extracted, TeX itself is not installed.
+FANDOL_DIR := /usr/local/share/fonts/fandol
+FANDOL_FACES := FandolFang-Regular FandolHei-Regular FandolHei-Bold FandolKai-Regular \
+	FandolSong-Regular FandolSong-Bold
+FANDOL_PACKAGE := texlive-lang-chinese
+FANDOL_PATH := usr/share/texlive/texmf-dist/fonts/opentype/public/fandol
 
-.PHONY: run test setup debian-packages messages
+.PHONY: run test setup debian-packages fonts messages
 
 run: setup
 	$(MANAGE) prepare_database
@@ -30,7 +37,7 @@ test: setup
 	$(MANAGE) makemigrations --check --dry-run
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-key} $(PY) -m pytest $(PYTEST_ARGS)
 
-setup: debian-packages $(STAMP) messages
+setup: debian-packages fonts $(STAMP) messages
 
 debian-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
@@ -40,6 +47,18 @@ debian-packages:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+fonts: $(FANDOL_FACES:%=$(FANDOL_DIR)/%.otf)
+
+$(FANDOL_FACES:%=$(FANDOL_DIR)/%.otf) &:
+	@echo "Extracting the Fandol faces from $(FANDOL_PACKAGE) into $(FANDOL_DIR)"
+	@tmp=$$(mktemp -d) && chmod 755 $$tmp && cd $$tmp && \
+	{ apt-get download -qq $(FANDOL_PACKAGE) 2>/dev/null || \
+		{ $(SUDO) apt-get update -qq && apt-get download -qq $(FANDOL_PACKAGE); }; } && \
+	dpkg-deb -x $(FANDOL_PACKAGE)_*.deb root && \
+	$(SUDO) install -d $(FANDOL_DIR) && \
+	$(SUDO) install -m 644 $(FANDOL_FACES:%=root/$(FANDOL_PATH)/%.otf) $(FANDOL_DIR)/ && \
+	cd / && rm -rf $$tmp && fc-cache -f $(FANDOL_DIR)
 
 # pyproject.toml keeps the ranges; constraints.txt pins the exact versions that passed.
 $(STAMP): pyproject.toml constraints.txt
