@@ -18,6 +18,11 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
+from . import justify
+
+# Justified Chinese lines reach the right edge by spacing their characters.
+justify.install()
+
 # The PDF's HTML links its stylesheets relative to this made-up origin; the fetcher
 # maps it to the static files and refuses every other address.
 STATIC_ORIGIN = "https://static.rectify.invalid/"
