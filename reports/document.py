@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 
 from findings.models import Finding, Status
 
-from .chinese import chinese_date, chinese_period, heading_label, ordinal_lead
+from .chinese import balanced_lines, chinese_date, chinese_period, heading_label, ordinal_lead
 
 KIND_NAMES = {
     "routine": "常规巡察",
@@ -22,6 +22,9 @@ KIND_NAMES = {
 }
 RESULTS_HEADING = "整改落实的成效"
 NEXT_STEPS_HEADING = "下一步工作举措"
+# 2号 (22 pt) characters across the 156 mm text area.
+TITLE_CHARACTERS_PER_LINE = 20
+SIGNOFF_KINDS = ("signature", "dated")
 CLOSING_INVITATION = "欢迎广大干部群众对巡察整改落实情况进行监督。如有意见建议，请及时向我们反映。"
 
 
@@ -47,6 +50,23 @@ class NoticeDocument:
     def paragraphs(self):
         """Every line of the notice as plain text, in order (for diffs and text checks)."""
         return [self.organisation, self.title, *(block.plain for block in self.blocks)]
+
+    @property
+    def title_lines(self):
+        """The title as printed: the organisation's name, then the title, each balanced."""
+        return [
+            *balanced_lines(self.organisation, TITLE_CHARACTERS_PER_LINE),
+            *balanced_lines(self.title, TITLE_CHARACTERS_PER_LINE),
+        ]
+
+    @property
+    def body(self):
+        return [block for block in self.blocks if block.kind not in SIGNOFF_KINDS]
+
+    @property
+    def signoff(self):
+        """The 署名 and 成文日期, printed together below the body (GB/T 9704 7.3.5.2)."""
+        return [block for block in self.blocks if block.kind in SIGNOFF_KINDS]
 
 
 def generated_preamble(inspection):

@@ -3,6 +3,7 @@
 import re
 import subprocess
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 
 from django.conf import settings
@@ -132,8 +133,15 @@ class SeedRender:
     pdf: bytes
 
 
-def render_seed(django_db_blocker):
-    """The seed notice rendered (HTML and PDF), its data rolled back: call it once per module."""
+# The seed notice as published carries no 署名 or 成文日期; the layout tests sign it.
+SEED_SIGNATURE_DATE = date(2024, 4, 30)
+
+
+def render_seed(django_db_blocker, *, signed=False):
+    """The seed notice rendered (HTML and PDF), its data rolled back: call it once per module.
+
+    signed: with the unit's name as 署名 and SEED_SIGNATURE_DATE as 成文日期.
+    """
     # Module scope runs before conftest's per-test settings: static files from the finders.
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_BACKEND}}
     with override_settings(STORAGES=storages), django_db_blocker.unblock(), transaction.atomic():
@@ -142,6 +150,9 @@ def render_seed(django_db_blocker):
         notice = Notice.objects.select_related("inspection__organisation").get(
             inspection__code="xinhua-cyl-2023"
         )
+        if signed:
+            notice.signature = notice.inspection.organisation.name
+            notice.dated = SEED_SIGNATURE_DATE
         document, _areas = current_document(notice)
         result = SeedRender(
             paragraphs=document.paragraphs(),
