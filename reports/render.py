@@ -5,15 +5,18 @@ static/reports/notice-pdf.css. Fonts come from fontconfig by family name (local
 Debian packages); the only URLs WeasyPrint may open are the app's own static files.
 """
 
+import base64
 import hashlib
 import mimetypes
 import posixpath
+import re
 from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
@@ -63,12 +66,35 @@ def static_path_of(url):
     return finders.find(relative)
 
 
-def notice_html(document, *, draft, for_pdf=False, links=()):
+def embedded_styles():
+    """The screen stylesheets' text, for a page that must keep its look (a published one)."""
+    texts = []
+    for name in SCREEN_STYLESHEETS:
+        with open(finders.find(name), encoding="utf-8") as f:
+            texts.append(f.read())
+    styles = "\n".join(texts)
+    if "</" in styles:
+        raise ValueError("a stylesheet to embed holds '</', which would end its <style>")
+    return mark_safe(styles)  # the app's own static files, checked above
+
+
+def style_hashes(html):
+    """CSP sources ('sha256-…') for the <style> elements of a page, as browsers hash them."""
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(text).digest()).decode()}'"
+        for text in re.findall(rb"<style>(.*?)</style>", html, re.DOTALL)
+    ]
+
+
+def notice_html(document, *, draft, for_pdf=False, links=(), embed_styles=False):
     """The notice as a standalone HTML page (for_pdf: the page WeasyPrint lays out).
 
     `links` are (href, label) pairs shown above the notice on screen, never in the PDF.
+    embed_styles: the screen styles inside the page instead of linked, so a published
+    page keeps its look when the stylesheets change later.
     """
     stylesheets = PDF_STYLESHEETS if for_pdf else [static(s) for s in SCREEN_STYLESHEETS]
+    styles = embedded_styles() if embed_styles and not for_pdf else None
     with translation.override("zh-hans"):
         return render_to_string(
             "reports/notice_document.html",
@@ -76,7 +102,8 @@ def notice_html(document, *, draft, for_pdf=False, links=()):
                 "document": document,
                 "draft": draft,
                 "for_pdf": for_pdf,
-                "stylesheets": stylesheets,
+                "stylesheets": () if styles else stylesheets,
+                "styles": styles,
                 "links": () if for_pdf else links,
             },
         )

@@ -108,7 +108,10 @@ def notice_publish(*, inspection, by):
         paragraphs=paragraphs,
     )
     # The public page links its PDF relatively: /notices/<uuid>/ → /notices/<uuid>/pdf/.
-    html = render.notice_html(document, draft=False, links=[("pdf/", "下载PDF版")]).encode()
+    # The styles go into the page: a published version keeps its look for good.
+    html = render.notice_html(
+        document, draft=False, links=[("pdf/", "下载PDF版")], embed_styles=True
+    ).encode()
     pdf = render.notice_pdf(document, draft=False)
     version.html_sha256 = render.sha256(html)
     version.pdf_sha256 = render.sha256(pdf)

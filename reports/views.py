@@ -166,9 +166,20 @@ def notice_diff(request, code):
 
 
 def public_notice(request, public_id):
-    """A published version as HTML: no login, served from its frozen file."""
+    """A published version as HTML: no login, served from its frozen file.
+
+    The page carries its own styles in <style>: the policy allows exactly those (by
+    their SHA-256) and no stylesheet at all. Versions published before styles were
+    embedded link the live stylesheets and keep the site's policy.
+    """
     version = selectors.get_public_version(public_id)
-    return FileResponse(version.html.open("rb"), content_type="text/html; charset=utf-8")
+    with version.html.open("rb") as f:
+        html = f.read()
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    hashes = renderer.style_hashes(html)
+    if hashes:
+        response._csp_replace = {"style-src": hashes}
+    return response
 
 
 def public_notice_pdf(request, public_id):

@@ -1,6 +1,8 @@
 """Editing, publishing and serving the notice: who may, what is frozen, what is public."""
 
+import base64
 import hashlib
+import re
 import uuid
 from unittest import mock
 
@@ -131,11 +133,42 @@ def test_a_published_version_is_public_as_html_and_pdf_without_login(ready, clie
     version = publish(ready)
     html = client.get(reverse("reports:public_notice", args=[version.public_id]))
     assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
-    body = b"".join(html.streaming_content).decode()
+    body = html.content.decode()
     assert "已建立制度。" in body and 'href="pdf/"' in body
     pdf = client.get(reverse("reports:public_notice_pdf", args=[version.public_id]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == version.pdf_sha256
+
+
+def test_a_published_page_carries_its_styles_and_its_policy_allows_only_them(ready, client):
+    version = publish(ready)
+    stored = version.html.read()
+    assert b'rel="stylesheet"' not in stored
+    styles = re.findall(rb"<style>(.*?)</style>", stored, re.DOTALL)
+    assert len(styles) == 1 and b"FandolFang" in styles[0] and b"@media print" in styles[0]
+    response = client.get(reverse("reports:public_notice", args=[version.public_id]))
+    assert response.content == stored
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    digest = base64.b64encode(hashlib.sha256(styles[0]).digest()).decode()
+    assert policy["style-src"] == f"'sha256-{digest}'"
+    assert policy["script-src"] == "'self'" and policy["default-src"] == "'self'"
+
+
+def test_a_page_published_before_styles_were_embedded_keeps_the_sites_policy(ready, client):
+    version = publish(ready)
+    # As such a version was stored (the row itself is append-only; its file is replaced).
+    with version.html.storage.open(version.html.name, "wb") as f:
+        f.write(b'<link rel="stylesheet" href="/s.css"><p>x</p>')
+    response = client.get(reverse("reports:public_notice", args=[version.public_id]))
+    assert "style-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_screen_and_the_draft_preview_still_link_their_stylesheets(ready, client):
+    client.force_login(ready.principal)
+    body = client.get(url("notice_preview", ready)).content
+    assert b"<style>" not in body and body.count(b'rel="stylesheet"') == 2
 
 
 def test_a_draft_has_no_public_url_and_needs_a_login(ready, client):
