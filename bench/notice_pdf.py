@@ -4,7 +4,10 @@ Both render the same HTML (the app's PDF page for the seed notice), in one run,
 interleaved, after a warm-up; the medians are compared. The app path includes
 reading the notice and the ledger from the database, the template, the restricted
 URL fetcher and the shared FontConfiguration. "WeasyPrint alone" is
-`HTML(string=html, base_url=static dir).write_pdf()` with WeasyPrint's defaults.
+`HTML(string=html, base_url=static dir).write_pdf()` with WeasyPrint's defaults; both
+justify Chinese lines between characters (reports.justify, installed when reports.render
+is imported). "WeasyPrint alone, spaces only" is the same with WeasyPrint's own
+justification put back, to show what justifying between characters costs.
 The run also renders the notice many times through the app and reports the
 resident memory before and after (one FontConfiguration per process keeps it flat).
 
@@ -86,10 +89,22 @@ def main():
         def weasyprint_alone_shared_fonts():
             return weasyprint.HTML(string=html, base_url=static_dir).write_pdf(font_config=shared)
 
+        from weasyprint.layout import inline
+
+        from reports import justify
+
+        def weasyprint_alone_spaces_only():
+            inline.justify_line = justify._spaces_only
+            try:
+                return weasyprint_alone()
+            finally:
+                justify.install()
+
         runs = {
             "app": through_the_app,
             "weasyprint_alone": weasyprint_alone,
             "weasyprint_alone_shared_fonts": weasyprint_alone_shared_fonts,
+            "weasyprint_alone_spaces_only": weasyprint_alone_spaces_only,
         }
         outputs = {name: run() for name, run in runs.items()}  # warm-up
         times = {name: [] for name in runs}
@@ -122,6 +137,9 @@ def main():
         "ratio_app_to_weasyprint_alone": round(ratio, 3),
         "ratio_app_to_weasyprint_alone_shared_fonts": round(
             medians["app"] / medians["weasyprint_alone_shared_fonts"], 3
+        ),
+        "ratio_justified_to_spaces_only": round(
+            medians["weasyprint_alone"] / medians["weasyprint_alone_spaces_only"], 3
         ),
         "limit": LIMIT,
         "within_limit": ratio <= LIMIT,

@@ -41,9 +41,15 @@ def test_the_principal_edits_a_next_step_previews_publishes_and_the_public_reads
 
     public = browser.new_context(base_url=live_server.url)  # nobody logged in
     reader = public.new_page()
+    refused = []
+    reader.on("console", lambda m: refused.append(m.text) if "Security Policy" in m.text else 0)
     reader.goto(html_href)
     assert "/accounts/login/" not in reader.url
     assert NEW_TEXT in reader.locator("article.notice").inner_text()
+    # The page's own <style> applies (its hash is allowed) and the policy refused nothing.
+    notice = reader.locator("article.notice")
+    assert "FandolFang" in notice.evaluate("e => getComputedStyle(e).fontFamily")
+    assert not refused, refused
     assert reader.locator(".draft-mark").count() == 0
     pdf_href = reader.locator("nav.notice-links a").get_attribute("href")
     response = public.request.get(html_href + pdf_href)
