@@ -93,8 +93,11 @@ def notice_html(document, *, draft, for_pdf=False, links=(), embed_styles=False)
     embed_styles: the screen styles inside the page instead of linked, so a published
     page keeps its look when the stylesheets change later.
     """
-    stylesheets = PDF_STYLESHEETS if for_pdf else [static(s) for s in SCREEN_STYLESHEETS]
     styles = embedded_styles() if embed_styles and not for_pdf else None
+    if for_pdf:
+        stylesheets = PDF_STYLESHEETS
+    else:
+        stylesheets = () if styles else [static(s) for s in SCREEN_STYLESHEETS]
     with translation.override("zh-hans"):
         return render_to_string(
             "reports/notice_document.html",
@@ -102,7 +105,7 @@ def notice_html(document, *, draft, for_pdf=False, links=(), embed_styles=False)
                 "document": document,
                 "draft": draft,
                 "for_pdf": for_pdf,
-                "stylesheets": () if styles else stylesheets,
+                "stylesheets": stylesheets,
                 "styles": styles,
                 "links": () if for_pdf else links,
             },
