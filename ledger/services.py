@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from findings.models import Finding, FindingKind, Measure, Role, Status
+from findings import editing
+from findings.models import Finding, Measure, Role, Status
 from findings.selectors import membership_for
 
 from .models import EntryKind, Evidence, LedgerEntry, Notification
@@ -25,21 +26,14 @@ from .models import EntryKind, Evidence, LedgerEntry, Notification
 logger = logging.getLogger(__name__)
 
 
-class LedgerError(Exception):
-    """The one domain error: this change is not possible now (the message says why)."""
+# The one domain error: this change is not possible now (the message says why). It is
+# the findings' own, so the rules of findings.editing raise it too.
+LedgerError = editing.FindingEditError
+StaleVersion = editing.StaleVersion  # the form was opened at an older version of the finding
 
 
 class NotPermitted(LedgerError):
     """This person may not make this change (views answer 403)."""
-
-
-class StaleVersion(LedgerError):
-    """The form was opened at an older version of the finding."""
-
-    def __init__(self, message, *, opened_version, current_version):
-        super().__init__(message)
-        self.opened_version = opened_version
-        self.current_version = current_version
 
 
 # Who may act (see `may_act`).
@@ -173,38 +167,9 @@ def _lock(finding):
     return locked
 
 
-def _refuse_if_signed_off(finding):
-    if finding.is_signed_off:
-        raise LedgerError(
-            _(
-                "This finding has been signed off and is read-only; "
-                "the principal can reopen it with a reason."
-            )
-        )
-
-
 def _require_editor(finding, by):
     if not may_edit(finding=finding, user=by, membership=_membership(by, finding)):
         raise NotPermitted(_("Only staff of the unit and the principal can change this finding."))
-
-
-def _check_version(finding, version):
-    if version is not None and version != finding.version:
-        raise StaleVersion(
-            _(
-                "Someone else saved this finding after you opened it; "
-                "their changes are shown below and your input is kept in the form."
-            ),
-            opened_version=version,
-            current_version=finding.version,
-        )
-
-
-def _save_finding(finding, fields, reason, *, by):
-    finding.version += 1
-    finding._change_reason = reason
-    finding._history_user = by  # who, also outside a request (commands, tests)
-    finding.save(update_fields=[*fields, "version"])
 
 
 def _entry(finding, *, by, kind, text="", on_date=None, status_before=None):
@@ -230,7 +195,7 @@ def transition(*, finding, by, action, reason=""):
         t = transition_for(finding, action)
         if t is None:
             if finding.is_signed_off:
-                _refuse_if_signed_off(finding)
+                editing.refuse_if_signed_off(finding)
             label = next(row.label for row in TRANSITIONS if row.action == action)
             raise LedgerError(
                 _("“%(action)s” is not possible while the finding is “%(status)s”.")
@@ -256,7 +221,7 @@ def transition(*, finding, by, action, reason=""):
         elif action == "reopen":
             finding.signed_off_by = finding.signed_off_at = None
             fields += ["signed_off_by", "signed_off_at"]
-        _save_finding(finding, fields, REASONS[action].format(reason=reason), by=by)
+        editing.save_edit(finding, fields, reason=REASONS[action].format(reason=reason), by=by)
         entry = _entry(finding, by=by, kind=t.entry, text=reason, status_before=before)
         _notify(entry)
     return entry
@@ -287,17 +252,17 @@ def add_progress(*, finding, by, on_date, text, files=()):
     try:
         with transaction.atomic():
             finding = _lock(finding)
-            _refuse_if_signed_off(finding)
+            editing.refuse_if_signed_off(finding)
             _require_editor(finding, by)
             if not text.strip() and not files:
                 raise LedgerError(_("Describe the progress or attach a file."))
             if finding.status == S.NOT_STARTED:
                 before = finding.status
                 finding.status = S.IN_PROGRESS
-                _save_finding(finding, ["status"], REASONS["start"], by=by)
+                editing.save_edit(finding, ["status"], reason=REASONS["start"], by=by)
                 _entry(finding, by=by, kind=EntryKind.START, status_before=before)
             else:
-                _save_finding(finding, [], "新增整改进展", by=by)
+                editing.save_edit(finding, [], reason="新增整改进展", by=by)
             entry = _entry(finding, by=by, kind=EntryKind.PROGRESS, text=text, on_date=on_date)
             for checked in files:
                 evidence = Evidence(
@@ -323,18 +288,17 @@ def update_finding(*, finding, by, version, result, deadline, kind):
     """Edit the result text, deadline and kind; refused if the form's version is stale."""
     with transaction.atomic():
         finding = _lock(finding)
-        _refuse_if_signed_off(finding)
+        editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
-        _check_version(finding, version)
-        if kind == FindingKind.DEADLINE and deadline is None:
-            raise LedgerError(_("A finding fixed by a deadline needs a deadline."))
+        editing.check_version(finding, version)
+        editing.check_deadline(kind, deadline)
         new = {"result": result, "deadline": deadline, "kind": kind}
         fields = [name for name, value in new.items() if getattr(finding, name) != value]
         if not fields:
             return finding
         for name in fields:
             setattr(finding, name, new[name])
-        _save_finding(finding, fields, "编辑整改信息", by=by)
+        editing.save_edit(finding, fields, reason="编辑整改信息", by=by)
     return finding
 
 
@@ -348,13 +312,13 @@ def _measure_written(finding, measure, fields, reason, *, by):
     measure._change_reason = reason
     measure._history_user = by
     measure.save(update_fields=fields)
-    _save_finding(finding, [], reason, by=by)
+    editing.save_edit(finding, [], reason=reason, by=by)
 
 
 def add_measure(*, finding, by, text, owner=None, deadline=None):
     with transaction.atomic():
         finding = _lock(finding)
-        _refuse_if_signed_off(finding)
+        editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
         last = finding.measures.aggregate(last=Max("position"))["last"] or 0
         measure = Measure(
@@ -363,16 +327,16 @@ def add_measure(*, finding, by, text, owner=None, deadline=None):
         measure._change_reason = "新增整改措施"
         measure._history_user = by
         measure.save()
-        _save_finding(finding, [], "新增整改措施", by=by)
+        editing.save_edit(finding, [], reason="新增整改措施", by=by)
     return measure
 
 
 def update_measure(*, measure, by, version, text, owner, deadline):
     with transaction.atomic():
         finding, measure = _lock_measure(measure)
-        _refuse_if_signed_off(finding)
+        editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
-        _check_version(finding, version)
+        editing.check_version(finding, version)
         new = {"text": text, "owner": owner, "deadline": deadline}
         fields = [name for name, value in new.items() if getattr(measure, name) != value]
         if not fields:
@@ -386,7 +350,7 @@ def update_measure(*, measure, by, version, text, owner, deadline):
 def complete_measure(*, measure, by, done_on):
     with transaction.atomic():
         finding, measure = _lock_measure(measure)
-        _refuse_if_signed_off(finding)
+        editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
         if measure.done_on is not None:
             raise LedgerError(_("This measure is already complete."))
@@ -399,7 +363,7 @@ def move_measure(*, measure, by, up):
     """Swap the measure with its neighbour above (up) or below."""
     with transaction.atomic():
         finding, measure = _lock_measure(measure)
-        _refuse_if_signed_off(finding)
+        editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
         siblings = finding.measures.select_for_update()
         if up:

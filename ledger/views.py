@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from findings import editing
 from findings.models import Measure, Role
 from findings.selectors import (
     finding_history,
@@ -106,14 +107,10 @@ def _open_for_editing(request, code, pk):
 
 def _refuse_if_signed_off(request, finding):
     """Signed-off findings are read-only: say so and change nothing."""
-    if finding.is_signed_off:
-        messages.error(
-            request,
-            _(
-                "This finding has been signed off and is read-only; "
-                "the principal can reopen it with a reason."
-            ),
-        )
+    try:
+        editing.refuse_if_signed_off(finding)
+    except editing.SignedOff as refused:
+        messages.error(request, str(refused))
         return _back(finding)
     return None
 

@@ -8,6 +8,7 @@ inspection's lock and writes it.
 import re
 from dataclasses import dataclass, field
 
+from findings import editing
 from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
 
 from .cells import KIND_BY_LABEL, area_key, clean_text, compact, parse_deadline, parse_number
@@ -193,7 +194,9 @@ class _Planner:
             key = "deadline" if "deadline" in self.has else None
             self.error(row, key, None, "整改时限和整改类型都为空")
             return None, None
-        if kind == FindingKind.DEADLINE and deadline is None:
+        try:
+            editing.check_deadline(kind, deadline)
+        except editing.DeadlineMissing:
             key = "deadline" if "deadline" in self.has else "kind"
             self.error(row, key, cells.get(key), "限期整改必须填写整改时限")
             return None, None
@@ -321,8 +324,12 @@ class _Planner:
                 "状态以系统中的销号流程为准，未导入。"
             )
         self.plan_measures(planned, existing, person_before)
-        if planned.changes and existing.is_signed_off:
-            # A signed-off finding is read-only until the principal reopens it.
+        if not planned.changes:
+            self.plan.unchanged.append(planned)
+            return
+        try:
+            editing.refuse_if_signed_off(existing)
+        except editing.SignedOff:
             changed = "、".join(change.field for change in planned.changes)
             self.error(
                 source.row,
@@ -331,12 +338,9 @@ class _Planner:
                 f"该问题已销号，不能通过导入修改（{changed}）；如需修改，请先由主要负责人重新打开。",
             )
             self.plan.unchanged.append(planned)
-        elif planned.changes:
-            existing.version += 1
-            planned.changed_fields.add("version")
-            self.plan.to_update.append(planned)
-        else:
-            self.plan.unchanged.append(planned)
+            return
+        planned.changed_fields.add(editing.bump_version(existing))
+        self.plan.to_update.append(planned)
 
     def plan_measures(self, planned, finding, person_before):
         """Measures in file order against the finding's by position; owners compared as
