@@ -1,61 +1,19 @@
-"""Reads: what a user may see, and the history of a finding."""
+"""Reads: the inspections a user may see, a ledger's findings, the history of a finding."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 
-from .models import Finding, Inspection, Measure, Membership, User
+from .models import Finding, Inspection, Measure, User
 
 # Fields of a finding that are bookkeeping, not content worth showing in its history.
 UNSHOWN_FIELDS = {"version"}
 
 
-def inspections_for_user(user):
-    return (
-        Inspection.objects.filter(organisation__memberships__user=user)
-        .select_related("organisation")
-        .distinct()
-    )
-
-
-def membership_for(user, organisation):
-    """The user's membership in the organisation (an Organisation or its pk), or None."""
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, organisation=organisation).first()
-
-
-def get_inspection_for_user(user, code, *, roles=None):
-    """The inspection and the user's membership in its unit.
-
-    Non-members get 404; members whose role is not in `roles` (when given) get 403.
-    """
-    inspection = get_object_or_404(Inspection.objects.select_related("organisation"), code=code)
-    membership = membership_for(user, inspection.organisation)
-    if membership is None:
-        raise Http404
-    if roles is not None and membership.role not in roles:
-        raise PermissionDenied
-    return inspection, membership
-
-
-def get_finding_for_user(user, code, pk, *, roles=None, queryset=None):
-    """The finding (of that inspection) and the user's membership; 404 / 403 as above."""
-    inspection, membership = get_inspection_for_user(user, code, roles=roles)
-    queryset = queryset if queryset is not None else Finding.objects.all()
-    finding = get_object_or_404(
-        queryset.select_related(
-            "area", "responsible_leader", "responsible_person", "signed_off_by"
-        ),
-        pk=pk,
-        area__inspection=inspection,
-    )
-    finding.area.inspection = inspection
-    return finding, membership
+def inspections_for(access):
+    """The inspections the user of `access` (findings.access.Access) may read."""
+    return Inspection.objects.filter(access.inspection_filter()).select_related("organisation")
 
 
 def findings_of_inspection(inspection, *, status=None, area=None, person=None):

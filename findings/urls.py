@@ -7,9 +7,4 @@ app_name = "findings"
 urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("inspections/<slug:code>/", views.inspection_detail, name="inspection_detail"),
-    path(
-        "inspections/<slug:code>/findings/<int:pk>/",
-        views.finding_detail,
-        name="finding_detail",
-    ),
 ]

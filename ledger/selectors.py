@@ -7,10 +7,11 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from findings.models import SIGNED_OFF_STATUSES, Finding, Membership, Role, Status, User
+from findings.access import SIGN_OFF_ROLES, Access
+from findings.models import SIGNED_OFF_STATUSES, Finding, Membership, Status, User
 from findings.selectors import finding_history
+from findings.workflow import SIGN_OFF_ACTIONS
 
-from . import services
 from .models import EntryKind, LedgerEntry, Notification
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
@@ -116,19 +117,17 @@ class Workspace:
     conflict: list = field(default_factory=list)  # changes made since a stale form was opened
 
 
-def finding_workspace(*, finding, user, membership, history=None, forms=None, conflict=None):
+def finding_workspace(*, finding, access, history=None, forms=None, conflict=None):
+    """The workspace of the finding page for the user of `access` (a FindingAccess)."""
     entries = finding_entries(finding)
     history = finding_history(finding) if history is None else history
     submitter = next((e.author for e in reversed(entries) if e.kind == EntryKind.SUBMISSION), None)
-    may_edit = services.may_edit(finding=finding, user=user, membership=membership)
     return Workspace(
         entries=entries,
         timeline=timeline(entries, history),
         submitter=submitter,
-        actions=services.available_actions(
-            finding=finding, user=user, membership=membership, submitter=submitter
-        ),
-        may_edit=may_edit and not finding.is_signed_off,
+        actions=access.available_actions(submitter=submitter),
+        may_edit=access.may_edit and not finding.is_signed_off,
         read_only=finding.is_signed_off,
         forms=forms or {},
         conflict=conflict or [],
@@ -163,7 +162,9 @@ class MyWork:
     notifications: list
 
 
-def my_work(user, today=None):
+def my_work(access, today=None):
+    """我的工作 of the user of `access` (findings.access.Access)."""
+    user = access.user
     today = today or timezone.localdate()
     inspections = list(
         Membership.objects.filter(user=user)
@@ -174,7 +175,7 @@ def my_work(user, today=None):
     to_update = _finding_rows(
         Finding.objects.filter(responsible_person=user, status__in=OPEN_STATUSES)
     )
-    awaiting = awaiting_sign_off(user)
+    awaiting = awaiting_sign_off(access)
     deadlines = _finding_rows(
         Finding.objects.filter(
             Q(responsible_person=user) | Q(responsible_leader=user),
@@ -195,28 +196,12 @@ def my_work(user, today=None):
     )
 
 
-def awaiting_sign_off(user):
-    """Submitted findings this user may sign off (or endorse), minus their own submissions."""
-    principal_of = Membership.objects.filter(user=user, role=Role.PRINCIPAL).values(
-        "organisation_id"
-    )
-    leader_of = Membership.objects.filter(user=user, role__in=(Role.LEADER, Role.PRINCIPAL)).values(
-        "organisation_id"
-    )
-    as_leader = Q(
-        status=Status.SUBMITTED,
-        responsible_leader=user,
-        area__inspection__organisation_id__in=leader_of,
-    )
-    as_principal = Q(
-        status=Status.SUBMITTED,
-        area__inspection__signoff_levels=1,
-        area__inspection__organisation_id__in=principal_of,
-    ) | Q(status=Status.ENDORSED, area__inspection__organisation_id__in=principal_of)
+def awaiting_sign_off(access):
+    """Submitted findings the user may sign off (or endorse) now, minus their own submissions."""
     return _finding_rows(
-        Finding.objects.filter(as_leader | as_principal)
+        Finding.objects.filter(access.action_filter(SIGN_OFF_ACTIONS))
         .annotate(submitter_id=_submitter_subquery())
-        .exclude(submitter_id=user.pk)
+        .exclude(submitter_id=access.user.pk)
     )
 
 
@@ -378,9 +363,9 @@ def reminders(today: date):
         for user in {finding.responsible_person, finding.responsible_leader} - {None}:
             bucket = of(user).overdue if finding.deadline < today else of(user).due_soon
             bucket.append(finding)
-    reviewers = User.objects.filter(memberships__role__in=(Role.LEADER, Role.PRINCIPAL)).distinct()
-    for user in reviewers:
-        waiting = list(awaiting_sign_off(user))
+    reviewers = User.objects.filter(memberships__role__in=SIGN_OFF_ROLES).distinct()
+    for access in Access.of_users(reviewers):
+        waiting = list(awaiting_sign_off(access))
         if waiting:
-            of(user).awaiting.extend(waiting)
+            of(access.user).awaiting.extend(waiting)
     return [r for r in people.values() if not r.is_empty]

@@ -6,7 +6,6 @@ change reason, and bumps the finding's version (the lost-update check of edit fo
 """
 
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,11 +14,11 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from findings import editing
+from findings import editing, workflow
+from findings.access import Access
 from findings.models import Finding, Measure, Role, Status
-from findings.selectors import membership_for
+from findings.workflow import SIGN_OFF_ACTIONS, transition_for
 
 from .models import EntryKind, Evidence, LedgerEntry, Notification
 
@@ -36,57 +35,17 @@ class NotPermitted(LedgerError):
     """This person may not make this change (views answer 403)."""
 
 
-# Who may act (see `may_act`).
-EDITOR = "editor"  # staff of the unit, the principal, the responsible person
-SUBMITTER = "submitter"  # the responsible person or staff of the unit
-REVIEWER = "reviewer"  # the responsible leader or the principal
-LEADER = "leader"  # the responsible leader
-PRINCIPAL = "principal"  # the principal of the unit
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: str
-    target: str
-    actor: str
-    levels: tuple  # the sign-off levels of the inspection for which it applies
-    entry: str  # the kind of ledger entry written
-    label: object  # button text
-    needs_reason: bool = False
-
-
 S = Status
-BOTH = (1, 2)
-
-# The workflow of DESIGN.md, the one table. (action, from) is unique for each level.
-TRANSITIONS = (
-    Transition("start", S.NOT_STARTED, S.IN_PROGRESS, EDITOR, BOTH, EntryKind.START,
-               gettext_lazy("Start work")),
-    Transition("submit", S.IN_PROGRESS, S.SUBMITTED, SUBMITTER, BOTH, EntryKind.SUBMISSION,
-               gettext_lazy("Submit for sign-off")),
-    Transition("endorse", S.SUBMITTED, S.ENDORSED, LEADER, (2,), EntryKind.ENDORSEMENT,
-               gettext_lazy("Endorse (to the principal)")),
-    Transition("sign_off", S.SUBMITTED, S.SIGNED_OFF, REVIEWER, (1,), EntryKind.SIGN_OFF,
-               gettext_lazy("Sign off as complete")),
-    Transition("sign_off", S.ENDORSED, S.SIGNED_OFF, PRINCIPAL, (2,), EntryKind.SIGN_OFF,
-               gettext_lazy("Sign off as complete")),
-    Transition("sign_off_ongoing", S.SUBMITTED, S.ONGOING, REVIEWER, (1,),
-               EntryKind.SIGN_OFF_ONGOING, gettext_lazy("Sign off as ongoing (长期坚持)")),
-    Transition("sign_off_ongoing", S.ENDORSED, S.ONGOING, PRINCIPAL, (2,),
-               EntryKind.SIGN_OFF_ONGOING, gettext_lazy("Sign off as ongoing (长期坚持)")),
-    Transition("return", S.SUBMITTED, S.IN_PROGRESS, REVIEWER, BOTH, EntryKind.RETURN,
-               gettext_lazy("Return"), needs_reason=True),
-    Transition("return", S.ENDORSED, S.IN_PROGRESS, PRINCIPAL, (2,), EntryKind.RETURN,
-               gettext_lazy("Return"), needs_reason=True),
-    Transition("reopen", S.SIGNED_OFF, S.IN_PROGRESS, PRINCIPAL, BOTH, EntryKind.REOPEN,
-               gettext_lazy("Reopen"), needs_reason=True),
-    Transition("reopen", S.ONGOING, S.IN_PROGRESS, PRINCIPAL, BOTH, EntryKind.REOPEN,
-               gettext_lazy("Reopen"), needs_reason=True),
-)  # fmt: skip
-
-ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
-SIGN_OFF_ACTIONS = {"endorse", "sign_off", "sign_off_ongoing"}
+# The ledger entry each step of the workflow writes.
+ENTRY_KINDS = {
+    "start": EntryKind.START,
+    "submit": EntryKind.SUBMISSION,
+    "endorse": EntryKind.ENDORSEMENT,
+    "sign_off": EntryKind.SIGN_OFF,
+    "sign_off_ongoing": EntryKind.SIGN_OFF_ONGOING,
+    "return": EntryKind.RETURN,
+    "reopen": EntryKind.REOPEN,
+}
 
 # History change reasons (always Chinese, like the rest of the audit trail).
 REASONS = {
@@ -100,15 +59,6 @@ REASONS = {
 }
 
 
-def transition_for(finding, action):
-    """The row of the table for this action from the finding's status, or None."""
-    levels = finding.area.inspection.signoff_levels
-    for t in TRANSITIONS:
-        if t.action == action and t.source == finding.status and levels in t.levels:
-            return t
-    return None
-
-
 def submitter_of(finding):
     """Who made the latest submission of the finding (from its ledger), or None."""
     entry = (
@@ -118,43 +68,6 @@ def submitter_of(finding):
         .first()
     )
     return entry.author if entry else None
-
-
-def may_act(actor, *, user, membership, finding):
-    """Whether the user, with that membership in the finding's unit, is this actor."""
-    if membership is None or membership.user_id != user.pk:
-        return False
-    role = membership.role
-    is_person = finding.responsible_person_id == user.pk
-    is_leader = finding.responsible_leader_id == user.pk
-    return {
-        EDITOR: role in (Role.STAFF, Role.PRINCIPAL) or (is_person and role != Role.INSPECTOR),
-        SUBMITTER: role == Role.STAFF or (is_person and role != Role.INSPECTOR),
-        REVIEWER: role == Role.PRINCIPAL or (is_leader and role == Role.LEADER),
-        LEADER: is_leader and role in (Role.LEADER, Role.PRINCIPAL),
-        PRINCIPAL: role == Role.PRINCIPAL,
-    }[actor]
-
-
-def available_actions(*, finding, user, membership, submitter=None):
-    """The transitions this user may take now (for the buttons on the finding page)."""
-    result = []
-    for action in ACTIONS:
-        t = transition_for(finding, action)
-        if t is None or not may_act(t.actor, user=user, membership=membership, finding=finding):
-            continue
-        if action in SIGN_OFF_ACTIONS and submitter is not None and submitter.pk == user.pk:
-            continue
-        result.append(t)
-    return result
-
-
-def may_edit(*, finding, user, membership):
-    return may_act(EDITOR, user=user, membership=membership, finding=finding)
-
-
-def _membership(user, finding):
-    return membership_for(user, finding.area.inspection.organisation_id)
 
 
 def _lock(finding):
@@ -168,7 +81,8 @@ def _lock(finding):
 
 
 def _require_editor(finding, by):
-    if not may_edit(finding=finding, user=by, membership=_membership(by, finding)):
+    """Asked again of the access policy here, whatever the view has checked."""
+    if not Access.of(by).may_edit(finding):
         raise NotPermitted(_("Only staff of the unit and the principal can change this finding."))
 
 
@@ -196,18 +110,15 @@ def transition(*, finding, by, action, reason=""):
         if t is None:
             if finding.is_signed_off:
                 editing.refuse_if_signed_off(finding)
-            label = next(row.label for row in TRANSITIONS if row.action == action)
             raise LedgerError(
                 _("“%(action)s” is not possible while the finding is “%(status)s”.")
-                % {"action": label, "status": finding.get_status_display()}
+                % {"action": workflow.label_of(action), "status": finding.get_status_display()}
             )
-        membership = _membership(by, finding)
-        if not may_act(t.actor, user=by, membership=membership, finding=finding):
+        access = Access.of(by)
+        if not access.is_actor(t.actor, finding):
             raise NotPermitted(_("You may not do this for this finding."))
-        if action in SIGN_OFF_ACTIONS:
-            submitter = submitter_of(finding)
-            if submitter is not None and submitter.pk == by.pk:
-                raise NotPermitted(_("Nobody signs off what they submitted themselves."))
+        if action in SIGN_OFF_ACTIONS and access.signs_own_submission(t, submitter_of(finding)):
+            raise NotPermitted(_("Nobody signs off what they submitted themselves."))
         if t.needs_reason and not reason:
             raise LedgerError(_("Please give a reason."))
         if action == "submit":
@@ -222,7 +133,7 @@ def transition(*, finding, by, action, reason=""):
             finding.signed_off_by = finding.signed_off_at = None
             fields += ["signed_off_by", "signed_off_at"]
         editing.save_edit(finding, fields, reason=REASONS[action].format(reason=reason), by=by)
-        entry = _entry(finding, by=by, kind=t.entry, text=reason, status_before=before)
+        entry = _entry(finding, by=by, kind=ENTRY_KINDS[action], text=reason, status_before=before)
         _notify(entry)
     return entry
 

@@ -7,6 +7,9 @@ app_name = "ledger"
 finding = "inspections/<slug:code>/findings/<int:pk>/"
 measure = finding + "measures/<int:measure_pk>/"
 
+# The finding page: a ledger view named findings:finding_detail (rectify/urls.py).
+in_findings_namespace = [path(finding, views.finding_detail, name="finding_detail")]
+
 urlpatterns = [
     path("work/", views.my_work, name="my_work"),
     path("work/notifications/read/", views.notifications_read, name="notifications_read"),

@@ -7,13 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from findings import editing
-from findings.models import Measure, Role
-from findings.selectors import (
-    finding_history,
-    get_finding_for_user,
-    get_inspection_for_user,
-    people_of_organisation,
-)
+from findings.access import access_for, finding_for, inspection_for
+from findings.models import Measure
+from findings.selectors import finding_history, people_of_organisation
+from findings.workflow import ACTIONS
 
 from . import selectors, services
 from .forms import (
@@ -25,15 +22,12 @@ from .forms import (
 )
 from .models import Evidence
 
-# Members who may write at all; services decide the rest (inspectors read only).
-WRITER_ROLES = (Role.STAFF, Role.LEADER, Role.PRINCIPAL)
 
-
-def build_workspace(*, finding, user, membership, measures, history, bound=None, conflict=None):
+def build_workspace(*, finding, access, measures, history, bound=None, conflict=None):
     """The finding page's workspace: timeline, actions and forms (bound ones kept as given)."""
     bound = bound or {}
     workspace = selectors.finding_workspace(
-        finding=finding, user=user, membership=membership, history=history, conflict=conflict
+        finding=finding, access=access, history=history, conflict=conflict
     )
     if workspace.may_edit:
         people = list(people_of_organisation(finding.area.inspection.organisation))
@@ -57,22 +51,17 @@ def build_workspace(*, finding, user, membership, measures, history, bound=None,
     return workspace
 
 
-def _finding_for_writing(request, code, pk):
-    return get_finding_for_user(request.user, code, pk, roles=WRITER_ROLES)
-
-
 def _measures(finding):
     return finding.measures.select_related("owner").order_by("position")
 
 
-def _render_finding(request, finding, membership, *, bound=None, conflict=None, status=200):
-    """The finding page again, with the user's bound form(s) and what changed meanwhile."""
+def _render_finding(request, finding, access, *, bound=None, conflict=None, status=200):
+    """The finding page, maybe again with the user's bound form(s) and what changed meanwhile."""
     measures = list(_measures(finding))
     history = finding_history(finding)
     workspace = build_workspace(
         finding=finding,
-        user=request.user,
-        membership=membership,
+        access=access,
         measures=measures,
         history=history,
         bound=bound,
@@ -80,29 +69,29 @@ def _render_finding(request, finding, membership, *, bound=None, conflict=None, 
     )
     context = {
         "inspection": finding.area.inspection,
-        "membership": membership,
+        "access": access,
         "finding": finding,
         "measures": measures,
         "history": history,
         "workspace": workspace,
     }
-    return render(request, "findings/finding_detail.html", context, status=status)
+    return render(request, "ledger/finding_detail.html", context, status=status)
+
+
+@login_required
+def finding_detail(request, code, pk):
+    finding, access = finding_for(request, code, pk)
+    return _render_finding(request, finding, access)
 
 
 def _back(finding):
     return redirect("findings:finding_detail", finding.area.inspection.code, finding.pk)
 
 
-def _require_editor(finding, request, membership):
-    if not services.may_edit(finding=finding, user=request.user, membership=membership):
-        raise PermissionDenied
-
-
 def _open_for_editing(request, code, pk):
-    """The finding and membership for an edit (404 / 403 as due), and a refusal if signed off."""
-    finding, membership = _finding_for_writing(request, code, pk)
-    _require_editor(finding, request, membership)
-    return finding, membership, _refuse_if_signed_off(request, finding)
+    """The finding and its access for an edit (404 / 403 as due), and a refusal if signed off."""
+    finding, access = finding_for(request, code, pk, need="edit")
+    return finding, access, _refuse_if_signed_off(request, finding)
 
 
 def _refuse_if_signed_off(request, finding):
@@ -139,12 +128,12 @@ def _run(request, finding, write, *, success, on_stale=None):
 @login_required
 @require_POST
 def add_progress(request, code, pk):
-    finding, membership, refused = _open_for_editing(request, code, pk)
+    finding, access, refused = _open_for_editing(request, code, pk)
     if refused:
         return refused
     form = ProgressForm(request.POST, request.FILES, prefix="progress")
     if not form.is_valid():
-        return _render_finding(request, finding, membership, bound={"progress": form}, status=400)
+        return _render_finding(request, finding, access, bound={"progress": form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -159,7 +148,7 @@ def add_progress(request, code, pk):
     return _run(request, finding, write, success=_("Progress recorded."))
 
 
-def _stale(request, finding, membership, form_key, form_class, exc, **form_kwargs):
+def _stale(request, finding, access, form_key, form_class, exc, **form_kwargs):
     """Re-show the user's input with the current version and the changes made meanwhile."""
     data = request.POST.copy()
     data[f"{form_key}-version"] = str(exc.current_version)
@@ -170,7 +159,7 @@ def _stale(request, finding, membership, form_key, form_class, exc, **form_kwarg
     return _render_finding(
         request,
         finding,
-        membership,
+        access,
         bound={form_key: form},
         conflict=selectors.changes_since(finding, exc.opened_version),
         status=409,
@@ -180,12 +169,12 @@ def _stale(request, finding, membership, form_key, form_class, exc, **form_kwarg
 @login_required
 @require_POST
 def edit_finding(request, code, pk):
-    finding, membership, refused = _open_for_editing(request, code, pk)
+    finding, access, refused = _open_for_editing(request, code, pk)
     if refused:
         return refused
     form = FindingEditForm(request.POST, prefix="edit")
     if not form.is_valid():
-        return _render_finding(request, finding, membership, bound={"edit": form}, status=400)
+        return _render_finding(request, finding, access, bound={"edit": form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -203,7 +192,7 @@ def edit_finding(request, code, pk):
         finding,
         write,
         success=_("Finding saved."),
-        on_stale=lambda stale: _stale(request, finding, membership, "edit", FindingEditForm, stale),
+        on_stale=lambda stale: _stale(request, finding, access, "edit", FindingEditForm, stale),
     )
 
 
@@ -214,14 +203,12 @@ def _people(finding):
 @login_required
 @require_POST
 def add_measure(request, code, pk):
-    finding, membership, refused = _open_for_editing(request, code, pk)
+    finding, access, refused = _open_for_editing(request, code, pk)
     if refused:
         return refused
     form = MeasureForm(request.POST, people=_people(finding), prefix="new")
     if not form.is_valid():
-        return _render_finding(
-            request, finding, membership, bound={"new_measure": form}, status=400
-        )
+        return _render_finding(request, finding, access, bound={"new_measure": form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -243,7 +230,7 @@ def _measure(finding, measure_pk):
 @login_required
 @require_POST
 def edit_measure(request, code, pk, measure_pk):
-    finding, membership, refused = _open_for_editing(request, code, pk)
+    finding, access, refused = _open_for_editing(request, code, pk)
     if refused:
         return refused
     measure = _measure(finding, measure_pk)
@@ -251,7 +238,7 @@ def edit_measure(request, code, pk, measure_pk):
     people = _people(finding)
     form = MeasureForm(request.POST, people=people, prefix=key)
     if not form.is_valid():
-        return _render_finding(request, finding, membership, bound={key: form}, status=400)
+        return _render_finding(request, finding, access, bound={key: form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -270,7 +257,7 @@ def edit_measure(request, code, pk, measure_pk):
         write,
         success=_("Measure saved."),
         on_stale=lambda stale: _stale(
-            request, finding, membership, key, MeasureForm, stale, people=people
+            request, finding, access, key, MeasureForm, stale, people=people
         ),
     )
 
@@ -278,7 +265,7 @@ def edit_measure(request, code, pk, measure_pk):
 @login_required
 @require_POST
 def complete_measure(request, code, pk, measure_pk):
-    finding, membership, refused = _open_for_editing(request, code, pk)
+    finding, access, refused = _open_for_editing(request, code, pk)
     if refused:
         return refused
     measure = _measure(finding, measure_pk)
@@ -300,7 +287,7 @@ def complete_measure(request, code, pk, measure_pk):
 def move_measure(request, code, pk, measure_pk, direction):
     if direction not in ("up", "down"):
         raise Http404
-    finding, membership, refused = _open_for_editing(request, code, pk)
+    finding, access, refused = _open_for_editing(request, code, pk)
     if refused:
         return refused
     measure = _measure(finding, measure_pk)
@@ -314,9 +301,10 @@ def move_measure(request, code, pk, measure_pk, direction):
 @login_required
 @require_POST
 def take_action(request, code, pk, action):
-    if action not in services.ACTIONS:
+    if action not in ACTIONS:
         raise Http404
-    finding, membership = _finding_for_writing(request, code, pk)
+    # Inspectors are refused here; the service asks the policy about this action.
+    finding, _access = finding_for(request, code, pk, need="write")
     form = TransitionForm(request.POST, prefix="t")
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
 
@@ -340,7 +328,7 @@ def take_action(request, code, pk, action):
 
 @login_required
 def evidence_download(request, code, public_id):
-    inspection, _membership = get_inspection_for_user(request.user, code)
+    inspection, _access = inspection_for(request, code)
     evidence = get_object_or_404(
         Evidence, public_id=public_id, entry__finding__area__inspection=inspection
     )
@@ -363,7 +351,7 @@ def evidence_download(request, code, public_id):
 
 @login_required
 def my_work(request):
-    work = selectors.my_work(request.user)
+    work = selectors.my_work(access_for(request))
     return render(request, "ledger/my_work.html", {"work": work})
 
 
@@ -376,13 +364,13 @@ def notifications_read(request):
 
 @login_required
 def dashboard(request, code):
-    inspection, membership = get_inspection_for_user(request.user, code)
+    inspection, access = inspection_for(request, code)
     return render(
         request,
         "ledger/dashboard.html",
         {
             "inspection": inspection,
-            "membership": membership,
+            "access": access,
             "board": selectors.dashboard(inspection),
         },
     )

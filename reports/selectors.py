@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 
-from findings.selectors import get_inspection_for_user
+from findings.access import inspection_for
 
 from .document import build_document, ledger_areas
 from .models import Notice, NoticeVersion
@@ -20,10 +20,10 @@ def notice_of(inspection):
     return notice
 
 
-def get_notice_for_user(user, code, *, roles=None):
-    """(notice, membership): non-members 404, members whose role is not in `roles` 403."""
-    inspection, membership = get_inspection_for_user(user, code, roles=roles)
-    return notice_of(inspection), membership
+def notice_for(request, code, *, need="read"):
+    """(notice, its inspection's access): non-members 404, members without `may_<need>` 403."""
+    inspection, access = inspection_for(request, code, need=need)
+    return notice_of(inspection), access
 
 
 def current_document(notice):

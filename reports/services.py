@@ -6,8 +6,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from findings.models import Role
-from findings.selectors import membership_for
+from findings.access import Access
 
 from . import render
 from .document import build_document, findings_without_result, ledger_areas
@@ -36,9 +35,9 @@ class NoticeError(Exception):
         self.findings = list(findings)
 
 
-def _require_principal(user, inspection):
-    membership = membership_for(user, inspection.organisation)
-    if membership is None or membership.role != Role.PRINCIPAL:
+def _refuse_unless(may, user, inspection):
+    """Ask the access policy again (`may`: one of its questions), whatever the view checked."""
+    if not may(Access.of(user), inspection):
         raise NoticeError(_("Only the principal of the unit may change or publish the notice."))
 
 
@@ -54,7 +53,7 @@ def _locked_notice(inspection):
 @transaction.atomic
 def notice_update(*, inspection, by, data, expected_version):
     """Save the draft from `data` (the editable fields); refuse a form opened before a save."""
-    _require_principal(by, inspection)
+    _refuse_unless(Access.may_edit_notice, by, inspection)
     notice = _locked_notice(inspection)
     current = notice.version if notice.pk else 0
     if expected_version != current:
@@ -79,7 +78,7 @@ def notice_update(*, inspection, by, data, expected_version):
 @transaction.atomic
 def notice_publish(*, inspection, by):
     """Freeze the notice as it reads now into a new published version (HTML, PDF, SHA-256)."""
-    _require_principal(by, inspection)
+    _refuse_unless(Access.may_publish_notice, by, inspection)
     notice = _locked_notice(inspection)
     areas = ledger_areas(inspection)
     missing = findings_without_result(areas)

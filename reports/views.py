@@ -6,14 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from findings.models import Role
-
 from . import render as renderer
 from . import selectors, services
 from .document import findings_without_result
 from .forms import NoticeForm, paragraph_formset, paragraphs_from
-
-PRINCIPAL_ONLY = [Role.PRINCIPAL]
 
 
 def _pdf_response(data, filename):
@@ -24,7 +20,7 @@ def _pdf_response(data, filename):
 
 @login_required
 def notice_detail(request, code):
-    notice, membership = selectors.get_notice_for_user(request.user, code)
+    notice, access = selectors.notice_for(request, code)
     document, areas = selectors.current_document(notice)
     versions = list(selectors.versions_of(notice))
     latest = versions[0] if versions else None
@@ -33,13 +29,12 @@ def notice_detail(request, code):
         "reports/notice_detail.html",
         {
             "inspection": notice.inspection,
-            "membership": membership,
+            "access": access,
             "notice": notice,
             "document": document,
             "missing": findings_without_result(areas),
             "versions": versions,
             "unpublished": latest is None or latest.paragraphs != document.paragraphs(),
-            "can_edit": membership.role == Role.PRINCIPAL,
             "history": selectors.notice_history(notice),
         },
     )
@@ -47,7 +42,7 @@ def notice_detail(request, code):
 
 @login_required
 def notice_edit(request, code):
-    notice, membership = selectors.get_notice_for_user(request.user, code, roles=PRINCIPAL_ONLY)
+    notice, access = selectors.notice_for(request, code, need="edit_notice")
     inspection = notice.inspection
     version = notice.version if notice.pk else 0
     if request.method == "POST":
@@ -83,7 +78,7 @@ def notice_edit(request, code):
         "reports/notice_edit.html",
         {
             "inspection": inspection,
-            "membership": membership,
+            "access": access,
             "notice": notice,
             "form": form,
             "measures": measures,
@@ -94,7 +89,7 @@ def notice_edit(request, code):
 
 @login_required
 def notice_preview(request, code):
-    notice, _membership = selectors.get_notice_for_user(request.user, code)
+    notice, _access = selectors.notice_for(request, code)
     document, _areas = selectors.current_document(notice)
     links = [
         (reverse("reports:notice_detail", args=[code]), _("Back to the notice")),
@@ -105,7 +100,7 @@ def notice_preview(request, code):
 
 @login_required
 def notice_draft_pdf(request, code):
-    notice, _membership = selectors.get_notice_for_user(request.user, code)
+    notice, _access = selectors.notice_for(request, code)
     document, _areas = selectors.current_document(notice)
     pdf = renderer.notice_pdf(document, draft=True)
     return _pdf_response(pdf, f"{notice.inspection.code}-draft.pdf")
@@ -114,7 +109,7 @@ def notice_draft_pdf(request, code):
 @login_required
 @require_POST
 def notice_publish(request, code):
-    notice, _membership = selectors.get_notice_for_user(request.user, code, roles=PRINCIPAL_ONLY)
+    notice, _access = selectors.notice_for(request, code, need="publish_notice")
     try:
         version = services.notice_publish(inspection=notice.inspection, by=request.user)
     except services.NoticeError as error:
@@ -134,7 +129,7 @@ def notice_publish(request, code):
 
 @login_required
 def notice_diff(request, code):
-    notice, membership = selectors.get_notice_for_user(request.user, code)
+    notice, access = selectors.notice_for(request, code)
     versions = {v.number: v for v in selectors.versions_of(notice)}
     document, _areas = selectors.current_document(notice)
 
@@ -156,7 +151,7 @@ def notice_diff(request, code):
         "reports/notice_diff.html",
         {
             "inspection": notice.inspection,
-            "membership": membership,
+            "access": access,
             "versions": sorted(versions.values(), key=lambda v: -v.number),
             "old": old,
             "new": new,

@@ -9,17 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from findings import selectors
-from findings.models import Role
+from findings.access import inspection_for
 
 from . import jobs
 from .errors import LedgerFileError, annotated_copy
 from .export import export_workbook, template_workbook
 from .forms import LedgerUploadForm
 from .models import ImportJob, ImportState
-
-# Who may import a workbook into the ledger of their unit.
-IMPORT_ROLES = (Role.PRINCIPAL, Role.STAFF)
 
 
 def _xlsx_response(workbook, filename):
@@ -31,21 +27,19 @@ def _xlsx_response(workbook, filename):
 
 @login_required
 def ledger_export(request, code):
-    inspection, _membership = selectors.get_inspection_for_user(request.user, code)
+    inspection, _access = inspection_for(request, code, need="export")
     return _xlsx_response(export_workbook(inspection), f"{inspection.code}-整改台账.xlsx")
 
 
 @login_required
 def ledger_template(request, code):
-    selectors.get_inspection_for_user(request.user, code)
+    inspection_for(request, code)
     return _xlsx_response(template_workbook(), "整改台账模板.xlsx")
 
 
 @login_required
 def import_upload(request, code):
-    inspection, membership = selectors.get_inspection_for_user(
-        request.user, code, roles=IMPORT_ROLES
-    )
+    inspection, access = inspection_for(request, code, need="import")
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,20 +54,20 @@ def import_upload(request, code):
     return render(
         request,
         "sheets/import_upload.html",
-        {"inspection": inspection, "membership": membership, "form": form, "recent": recent},
+        {"inspection": inspection, "access": access, "form": form, "recent": recent},
     )
 
 
-def _job_for_user(user, code, job_id):
-    inspection, membership = selectors.get_inspection_for_user(user, code, roles=IMPORT_ROLES)
+def _job_for_user(request, code, job_id):
+    inspection, access = inspection_for(request, code, need="import")
     job = get_object_or_404(ImportJob, pk=job_id, inspection=inspection)
     job.inspection = inspection
-    return job, membership
+    return job, access
 
 
 @login_required
 def import_job(request, code, job_id):
-    job, membership = _job_for_user(request.user, code, job_id)
+    job, access = _job_for_user(request, code, job_id)
     report = job.report
     stalled = jobs.is_stalled(job)
     return render(
@@ -81,7 +75,7 @@ def import_job(request, code, job_id):
         "sheets/import_job.html",
         {
             "inspection": job.inspection,
-            "membership": membership,
+            "access": access,
             "job": job,
             "report": report,
             "counts": report.get("counts", {}),
@@ -95,7 +89,7 @@ def import_job(request, code, job_id):
 @login_required
 @require_POST
 def import_confirm(request, code, job_id):
-    job, _membership = _job_for_user(request.user, code, job_id)
+    job, _access = _job_for_user(request, code, job_id)
     try:
         jobs.confirm_import(job=job, by=request.user)
     except jobs.ImportStateError:
@@ -105,7 +99,7 @@ def import_confirm(request, code, job_id):
 
 @login_required
 def import_errors(request, code, job_id):
-    job, _membership = _job_for_user(request.user, code, job_id)
+    job, _access = _job_for_user(request, code, job_id)
     errors = job.report.get("errors")
     path = jobs.job_path(job)
     if job.state != ImportState.READY or not errors or not path.exists():

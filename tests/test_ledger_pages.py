@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from findings.access import Access
 from findings.models import Finding, FindingKind, Measure, Status
 from ledger import selectors, services
 from ledger.models import EntryKind, LedgerEntry, Notification, ReminderSent
@@ -197,10 +198,8 @@ def test_the_timeline_merges_entries_with_evidence_and_field_history_in_date_ord
     services.transition(finding=finding, by=unit.leader, action="return", reason="缺少照片")
     client.force_login(unit.inspector)
     response = client.get(finding_url(finding))
-    membership = unit.inspector.memberships.get()
-    timeline = selectors.finding_workspace(
-        finding=finding, user=unit.inspector, membership=membership
-    ).timeline
+    access = Access.of(unit.inspector).to_finding(finding)
+    timeline = selectors.finding_workspace(finding=finding, access=access).timeline
     assert [item.when for item in timeline] == sorted(item.when for item in timeline)
     kinds = [item.entry.kind for item in timeline if item.entry]
     assert kinds == ["start", "progress", "submission", "return"]

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from findings import workflow
 from findings.models import Measure, Status
 from ledger import services
 from ledger.evidence import check_upload
@@ -16,7 +17,7 @@ PEOPLE = ["principal", "leader", "other_leader", "staff", "other_staff", "inspec
 EDITORS = {"principal", "staff", "other_staff"}  # staff, the principal, the responsible person
 SUBMITTERS = {"staff", "other_staff"}  # the responsible person (staff) or staff of the unit
 
-# Written out independently of ledger.services.TRANSITIONS:
+# Written out independently of ledger.workflow.TRANSITIONS:
 # (levels, from, action) → (to, who may). Everything not listed is refused.
 EXPECTED = {}
 for levels in (1, 2):
@@ -38,11 +39,11 @@ ACTIONS = ["start", "submit", "endorse", "sign_off", "sign_off_ongoing", "return
 def test_the_table_in_code_is_the_table_of_the_design():
     in_code = {}
     for levels in (1, 2):
-        for t in services.TRANSITIONS:
+        for t in workflow.TRANSITIONS:
             if levels in t.levels:
                 in_code[levels, t.source, t.action] = t.target
     assert in_code == {key: target for key, (target, _) in EXPECTED.items()}
-    assert set(services.ACTIONS) == set(ACTIONS)
+    assert set(workflow.ACTIONS) == set(ACTIONS)
 
 
 @pytest.mark.parametrize("levels", [1, 2])
