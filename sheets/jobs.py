@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from findings.access import Access
 from findings.models import User
 
 from .apply import import_ledger
@@ -52,6 +53,16 @@ class ImportStateError(Exception):
     """The job is not in a state that allows this step."""
 
 
+class ImportNotPermitted(Exception):
+    """This person may not import into this inspection (the views answer 403 before)."""
+
+
+def _refuse_unless_importer(by, inspection):
+    """Asked again of the access policy here; `by` None is the system (a command)."""
+    if by is not None and not Access.of(by).may_import(inspection):
+        raise ImportNotPermitted
+
+
 def upload_dir():
     return Path(settings.MEDIA_ROOT) / "imports"
 
@@ -69,6 +80,7 @@ def start_import(*, inspection, upload, by):
 
     Raises LedgerFileError for a file that must not be opened; nothing is kept then.
     """
+    _refuse_unless_importer(by, inspection)
     if upload.size > MAX_FILE_BYTES:
         raise LedgerFileError("文件过大，不能超过 20 MB，请拆分后再导入。")
     discard_stale_uploads()
@@ -113,6 +125,7 @@ def discard_stale_uploads():
 
 def confirm_import(*, job, by):
     """Write the checked file into the inspection (now, or in the background)."""
+    _refuse_unless_importer(by, job.inspection)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.state != ImportState.READY or job.report.get("counts", {}).get("errors"):

@@ -25,8 +25,15 @@ from findings.access import (
     inspection_for,
 )
 from findings.models import Finding, Inspection, Role, Status, User
+from ledger import services
+from reports import services as report_services
+from reports.models import Notice
+from sheets import jobs
+from sheets.models import ImportJob
 
 from .conftest import make_unit
+from .fixtures_ledger import upload
+from .fixtures_sheet import simple_ledger
 
 PEOPLE = [
     "principal",
@@ -329,3 +336,40 @@ def test_no_template_decides_permissions_from_a_role():
         if role_test.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+# --- the services ask the same policy, whatever the view checked -------------------------
+
+
+def test_the_ledger_services_refuse_whom_the_policy_refuses(unit):
+    finding = unit.add_findings(1)[0]
+    for person in (unit.leader, unit.inspector):
+        with pytest.raises(services.NotPermitted):
+            services.add_measure(finding=finding, by=person, text="措施")
+    with pytest.raises(services.NotPermitted):
+        services.transition(finding=finding, by=unit.inspector, action="start")
+    assert not finding.measures.exists()
+    assert Finding.objects.get(pk=finding.pk).status == Status.NOT_STARTED
+
+
+def test_the_notice_services_refuse_whom_the_policy_refuses(unit):
+    for person in (unit.staff, unit.leader, unit.inspector):
+        with pytest.raises(report_services.NoticeError):
+            report_services.notice_publish(inspection=unit.inspection, by=person)
+    assert not Notice.objects.exists()
+
+
+def test_the_import_services_refuse_whom_the_policy_refuses(unit, tmp_path):
+    path = simple_ledger(tmp_path / "台账.xlsx", 2)
+    for person in (unit.leader, unit.inspector):
+        with pytest.raises(jobs.ImportNotPermitted):
+            jobs.start_import(
+                inspection=unit.inspection, upload=upload(path.name, path.read_bytes()), by=person
+            )
+    assert not ImportJob.objects.exists()
+    job = jobs.start_import(
+        inspection=unit.inspection, upload=upload(path.name, path.read_bytes()), by=unit.staff
+    )
+    with pytest.raises(jobs.ImportNotPermitted):
+        jobs.confirm_import(job=job, by=unit.leader)
+    assert not Finding.objects.filter(area__inspection=unit.inspection).exists()
