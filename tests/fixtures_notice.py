@@ -1,5 +1,6 @@
-"""Helpers and fixtures for the notice tests: text of HTML and PDF, the seed rendered once."""
+"""Helpers and fixtures for the notice tests: text of HTML, PDF and .docx; the seed rendered."""
 
+import io
 import re
 import subprocess
 from dataclasses import dataclass
@@ -9,10 +10,11 @@ from html.parser import HTMLParser
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
+from docx import Document as DocxDocument
 
 from findings import demo
 from reports import demo as reports_demo
-from reports import render
+from reports import render, word
 from reports.models import Notice
 from reports.selectors import current_document
 
@@ -75,6 +77,11 @@ def html_text(html):
     return "".join(parser.parts)
 
 
+def docx_paragraphs(data):
+    """The text of each paragraph of a .docx's body, as WPS or Word would show it."""
+    return [paragraph.text for paragraph in DocxDocument(io.BytesIO(data)).paragraphs]
+
+
 def pdf_text(pdf):
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
@@ -131,6 +138,7 @@ class SeedRender:
     html: str
     pdf_html: str
     pdf: bytes
+    docx: bytes
 
 
 # The seed notice as published carries no 署名 or 成文日期; the layout tests sign it.
@@ -159,6 +167,7 @@ def render_seed(django_db_blocker, *, signed=False):
             html=render.notice_html(document, draft=False),
             pdf_html=render.notice_html(document, draft=False, for_pdf=True),
             pdf=render.notice_pdf(document, draft=False),
+            docx=word.notice_docx(document, draft=False),
         )
         transaction.set_rollback(True)
     # Once Playwright runs, this may be another context's connection than the tests':
