@@ -96,6 +96,10 @@ def pdf_path(version, filename):
     return _version_path(version, "pdf")
 
 
+def docx_path(version, filename):
+    return _version_path(version, "docx")
+
+
 class NoticeVersion(models.Model):
     """A published, frozen notice: never changed after it is written."""
 
@@ -115,6 +119,9 @@ class NoticeVersion(models.Model):
     html_sha256 = models.CharField(_("SHA-256 of the HTML"), max_length=64)
     pdf = models.FileField(_("PDF file"), upload_to=pdf_path, max_length=300)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    # Empty for the versions published before notices came as Word documents too.
+    docx = models.FileField(_("Word file"), upload_to=docx_path, max_length=300, blank=True)
+    docx_sha256 = models.CharField(_("SHA-256 of the Word file"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("published notice")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from findings.access import Access
 
-from . import render
+from . import render, word
 from .document import build_document, findings_without_result, ledger_areas
 from .models import Notice, NoticeVersion
 
@@ -75,9 +75,16 @@ def notice_update(*, inspection, by, data, expected_version):
     return notice
 
 
+def _freeze_docx(version, document):
+    """The version's Word document, stored with its SHA-256 (before the row is written)."""
+    data = word.notice_docx(document, draft=False)
+    version.docx_sha256 = render.sha256(data)
+    version.docx.save("notice.docx", ContentFile(data), save=False)
+
+
 @transaction.atomic
 def notice_publish(*, inspection, by):
-    """Freeze the notice as it reads now into a new published version (HTML, PDF, SHA-256)."""
+    """Freeze the notice as it reads now into a new version: HTML, PDF, .docx and SHA-256s."""
     _refuse_unless(Access.may_publish_notice, by, inspection)
     notice = _locked_notice(inspection)
     areas = ledger_areas(inspection)
@@ -109,18 +116,23 @@ def notice_publish(*, inspection, by):
     # The public page links its PDF relatively: /notices/<uuid>/ → /notices/<uuid>/pdf/.
     # The styles go into the page: a published version keeps its look for good.
     html = render.notice_html(
-        document, draft=False, links=[("pdf/", "下载PDF版")], embed_styles=True
+        document,
+        draft=False,
+        links=[("pdf/", "下载PDF版"), ("docx/", "下载Word版")],
+        embed_styles=True,
     ).encode()
     pdf = render.notice_pdf(document, draft=False)
     version.html_sha256 = render.sha256(html)
     version.pdf_sha256 = render.sha256(pdf)
     version.html.save("notice.html", ContentFile(html), save=False)
     version.pdf.save("notice.pdf", ContentFile(pdf), save=False)
+    _freeze_docx(version, document)
     # The files are written before the row: a failed insert must not leave them behind.
     try:
         version.save()
     except Exception:
         version.html.delete(save=False)
         version.pdf.delete(save=False)
+        version.docx.delete(save=False)
         raise
     return version

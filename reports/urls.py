@@ -13,9 +13,15 @@ urlpatterns = [
         views.notice_draft_pdf,
         name="notice_draft_pdf",
     ),
+    path(
+        "inspections/<slug:code>/notice/preview.docx",
+        views.notice_draft_docx,
+        name="notice_draft_docx",
+    ),
     path("inspections/<slug:code>/notice/publish/", views.notice_publish, name="notice_publish"),
     path("inspections/<slug:code>/notice/diff/", views.notice_diff, name="notice_diff"),
     # Public: a published version at its unguessable address, no login.
     path("notices/<uuid:public_id>/", views.public_notice, name="public_notice"),
     path("notices/<uuid:public_id>/pdf/", views.public_notice_pdf, name="public_notice_pdf"),
+    path("notices/<uuid:public_id>/docx/", views.public_notice_docx, name="public_notice_docx"),
 ]

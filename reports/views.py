@@ -1,3 +1,5 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -7,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import render as renderer
-from . import selectors, services
+from . import selectors, services, word
 from .document import findings_without_result
 from .forms import NoticeForm, paragraph_formset, paragraphs_from
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _pdf_response(data, filename):
@@ -94,6 +98,7 @@ def notice_preview(request, code):
     links = [
         (reverse("reports:notice_detail", args=[code]), _("Back to the notice")),
         (reverse("reports:notice_draft_pdf", args=[code]), _("Draft PDF")),
+        (reverse("reports:notice_draft_docx", args=[code]), _("Draft Word document")),
     ]
     return HttpResponse(renderer.notice_html(document, draft=True, links=links))
 
@@ -104,6 +109,15 @@ def notice_draft_pdf(request, code):
     document, _areas = selectors.current_document(notice)
     pdf = renderer.notice_pdf(document, draft=True)
     return _pdf_response(pdf, f"{notice.inspection.code}-draft.pdf")
+
+
+@login_required
+def notice_draft_docx(request, code):
+    notice, _access = selectors.notice_for(request, code)
+    document, _areas = selectors.current_document(notice)
+    data = word.notice_docx(document, draft=True)
+    filename = f"{notice.inspection.code}-draft.docx"
+    return FileResponse(io.BytesIO(data), content_type=DOCX, as_attachment=True, filename=filename)
 
 
 @login_required
@@ -182,3 +196,17 @@ def public_notice_pdf(request, public_id):
     version = selectors.get_public_version(public_id)
     filename = f"{version.notice.inspection.code}-v{version.number}.pdf"
     return FileResponse(version.pdf.open("rb"), content_type="application/pdf", filename=filename)
+
+
+def public_notice_docx(request, public_id):
+    """A published version as .docx: no login, the stored bytes, never rendered again.
+
+    A version published before notices came as Word documents has none: 404.
+    """
+    version = selectors.get_public_version(public_id)
+    if not version.docx:
+        raise Http404
+    filename = f"{version.notice.inspection.code}-v{version.number}.docx"
+    return FileResponse(
+        version.docx.open("rb"), content_type=DOCX, as_attachment=True, filename=filename
+    )

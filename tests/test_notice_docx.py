@@ -1,17 +1,20 @@
-"""The notice as a Word document: the seed's every sentence, GB/T 9704 page setup, faces."""
+"""The notice as a Word document: the seed's sentences, GB/T 9704 page setup, faces, publishing."""
 
+import hashlib
 import io
 import math
 import zipfile
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from reports import word
-from reports.models import Notice
+from reports import services, views, word
+from reports.models import Notice, NoticeVersion
 from reports.selectors import current_document, notice_of
 
 from .fixtures_notice import docx_paragraphs, first_missing, render_seed, sentences
@@ -223,3 +226,103 @@ def test_render_notice_writes_a_docx(unit, tmp_path):
     text = "".join(docx_paragraphs(out.read_bytes()))
     assert "测试单位" in text and "问题1" in text and "已整改。" in text
     assert not Notice.objects.exists()  # rendering writes nothing
+
+
+@pytest.fixture
+def ready(unit):
+    unit.add_findings(2, result="已整改到位。")
+    unit.add_findings(1, area=unit.areas[1], result="已建立制度。")
+    return unit
+
+
+def _publish(unit):
+    return services.notice_publish(inspection=unit.inspection, by=unit.principal)
+
+
+def _served(response):
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_publishing_freezes_the_docx_with_its_sha256(ready):
+    version = _publish(ready)
+    data = version.docx.read()
+    assert hashlib.sha256(data).hexdigest() == version.docx_sha256
+    assert version.docx.name.endswith(f"{version.public_id}.docx")
+    text = "".join(docx_paragraphs(data))
+    assert "已建立制度。" in text and "测试单位" in text
+    headers = Document(io.BytesIO(data)).sections[0].header.paragraphs
+    assert all("草稿" not in p.text for p in headers)
+    # The frozen page offers its Word document next to its PDF.
+    assert 'href="docx/"' in version.html.read().decode()
+
+
+@pytest.mark.django_db
+def test_the_published_docx_is_served_from_its_stored_bytes_never_rendered_again(ready, client):
+    version = _publish(ready)
+    # As stored, whatever the renderer would make of the draft today.
+    with version.docx.storage.open(version.docx.name, "rb") as f:
+        stored = f.read()
+    with mock.patch("reports.word.notice_docx", side_effect=AssertionError("rendered")) as again:
+        response = client.get(reverse("reports:public_notice_docx", args=[version.public_id]))
+        served = _served(response)
+    assert not again.called
+    assert served == stored and hashlib.sha256(served).hexdigest() == version.docx_sha256
+    assert response["Content-Type"] == views.DOCX
+    assert response["Content-Disposition"].startswith("attachment")
+    assert f"{ready.inspection.code}-v1.docx" in response["Content-Disposition"]
+
+
+@pytest.mark.django_db
+def test_a_published_docx_keeps_its_bytes_when_the_notice_changes(ready, client):
+    first = _publish(ready)
+    stored, sha = first.docx.read(), first.docx_sha256
+    finding = ready.areas[1].findings.get()
+    finding.result = "已建立并执行制度。"
+    finding.save()
+    second = _publish(ready)
+    first.refresh_from_db()
+    assert first.docx_sha256 == sha != second.docx_sha256
+    served = _served(client.get(reverse("reports:public_notice_docx", args=[first.public_id])))
+    assert served == stored
+    assert "已建立并执行制度。" in "".join(docx_paragraphs(second.docx.read()))
+    assert "已建立并执行制度。" not in "".join(docx_paragraphs(served))
+
+
+@pytest.mark.django_db
+def test_a_version_published_before_word_documents_has_no_docx_link_and_its_url_404s(ready, client):
+    # Published as before: the row is append-only, and the migration left both fields empty.
+    with mock.patch("reports.services._freeze_docx"):
+        version = _publish(ready)
+    assert NoticeVersion.objects.get().docx_sha256 == ""
+    url = reverse("reports:public_notice_docx", args=[version.public_id])
+    assert client.get(url).status_code == 404
+    client.force_login(ready.staff)
+    page = client.get(reverse("reports:notice_detail", args=[ready.inspection.code]))
+    assert url not in page.content.decode()
+    assert reverse("reports:public_notice_pdf", args=[version.public_id]) in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_notice_page_offers_the_draft_docx_and_each_versions_docx(ready, client):
+    version = _publish(ready)
+    client.force_login(ready.inspector)
+    page = client.get(reverse("reports:notice_detail", args=[ready.inspection.code]))
+    html = page.content.decode()
+    draft_url = reverse("reports:notice_draft_docx", args=[ready.inspection.code])
+    assert draft_url in html and "草稿Word版" in html
+    assert reverse("reports:public_notice_docx", args=[version.public_id]) in html
+    preview = client.get(reverse("reports:notice_preview", args=[ready.inspection.code]))
+    assert draft_url in preview.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_draft_docx_is_the_draft_as_it_reads_now_marked_as_a_draft(ready, client):
+    client.force_login(ready.staff)
+    response = client.get(reverse("reports:notice_draft_docx", args=[ready.inspection.code]))
+    assert response["Content-Type"] == views.DOCX
+    assert f"{ready.inspection.code}-draft.docx" in response["Content-Disposition"]
+    data = _served(response)
+    assert "已建立制度。" in "".join(docx_paragraphs(data))
+    assert Document(io.BytesIO(data)).sections[0].header.paragraphs[0].text == "草稿"
+    assert not Notice.objects.exists()  # downloading writes nothing

@@ -244,6 +244,9 @@ MATRIX = {
     "reports:notice_draft_pdf": [
         ("get", _inspection_url("reports:notice_draft_pdf"), None, MEMBERS)
     ],
+    "reports:notice_draft_docx": [
+        ("get", _inspection_url("reports:notice_draft_docx"), None, MEMBERS)
+    ],
     "reports:notice_publish": [
         ("post", _inspection_url("reports:notice_publish"), None, PRINCIPAL_POST)
     ],
@@ -260,6 +263,14 @@ MATRIX = {
         (
             "get",
             lambda w: reverse("reports:public_notice_pdf", args=[w.version.public_id]),
+            None,
+            PUBLIC,
+        )
+    ],
+    "reports:public_notice_docx": [
+        (
+            "get",
+            lambda w: reverse("reports:public_notice_docx", args=[w.version.public_id]),
             None,
             PUBLIC,
         )
