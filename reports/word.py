@@ -106,7 +106,7 @@ def _name_faces(fonts, face):
 
 
 def _defaults(document):
-    """The document's defaults: 仿宋, Chinese; no theme fonts (Word's Latin faces) anywhere.
+    """The document's defaults: 仿宋, Chinese (the template says Japanese); no theme fonts.
 
     The template's own thumbnail (a picture of another document) is dropped.
     """
@@ -117,6 +117,9 @@ def _defaults(document):
     for fonts in styles.iter(qn("w:rFonts")):
         if any(qn(theme) in fonts.attrib for theme in THEME_FONTS):
             _name_faces(fonts, BODY_FACE)
+    theme_language = document.settings.element.find(qn("w:themeFontLang"))
+    if theme_language is not None:
+        theme_language.set(qn("w:eastAsia"), "zh-CN")
     package = document.part.package
     for rid, rel in list(package.rels.items()):
         if rel.reltype == RT.THUMBNAIL:

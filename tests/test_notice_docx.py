@@ -103,6 +103,9 @@ def test_the_defaults_name_the_body_face_and_no_theme_font(seed_render):
         assert not [name for name in fonts.attrib if "Theme" in name or "theme" in name]
     (default,) = styles.find(f"{W}docDefaults").iter(f"{W}rFonts")
     assert default.get(f"{W}eastAsia") == "仿宋_GB2312"
+    assert styles.find(f"{W}docDefaults").find(f".//{W}lang").get(f"{W}eastAsia") == "zh-CN"
+    theme = _part(seed_render.docx, "word/settings.xml").find(f"{W}themeFontLang")
+    assert theme.get(f"{W}eastAsia") == "zh-CN"
 
 
 def test_paragraphs_take_the_style_of_their_kind(seed_docx):
