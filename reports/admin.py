@@ -11,7 +11,7 @@ class NoticeVersionInline(admin.TabularInline):
     model = NoticeVersion
     extra = 0
     can_delete = False
-    fields = ["number", "published_at", "published_by", "public_id", "pdf_sha256"]
+    fields = ["number", "published_at", "published_by", "public_id", "pdf_sha256", "docx_sha256"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
