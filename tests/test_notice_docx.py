@@ -329,3 +329,24 @@ def test_the_draft_docx_is_the_draft_as_it_reads_now_marked_as_a_draft(ready, cl
     assert "已建立制度。" in "".join(docx_paragraphs(data))
     assert Document(io.BytesIO(data)).sections[0].header.paragraphs[0].text == "草稿"
     assert not Notice.objects.exists()  # downloading writes nothing
+
+
+def _draft_docx_queries(unit, client, django_assert_max_num_queries):
+    client.force_login(unit.staff)
+    with django_assert_max_num_queries(12) as captured:
+        response = client.get(reverse("reports:notice_draft_docx", args=[unit.inspection.code]))
+        _served(response)
+    return len(captured)
+
+
+@pytest.mark.django_db
+def test_the_draft_docx_reads_a_fixed_number_of_queries(
+    ready, client, django_assert_max_num_queries
+):
+    few = _draft_docx_queries(ready, client, django_assert_max_num_queries)
+    ready.add_findings(10, area=ready.areas[1], result="已整改。")
+    assert _draft_docx_queries(ready, client, django_assert_max_num_queries) == few
+    client.logout()
+    version = _publish(ready)
+    with django_assert_max_num_queries(3):
+        _served(client.get(reverse("reports:public_notice_docx", args=[version.public_id])))
