@@ -132,6 +132,13 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(os.getenv("DATABASE_URL", "sqlite:///var/db.sqlite3"))}
+# Migrations run as the tables' owner (DATABASE_OWNER_URL, set only where `migrate` runs);
+# the app connects as DATABASE_URL's role, which owns nothing (rectify/db_roles.py).
+if os.getenv("DATABASE_OWNER_URL"):
+    DATABASES["owner"] = {
+        **database_from_url(os.environ["DATABASE_OWNER_URL"]),
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "findings.User"
