@@ -82,26 +82,24 @@ def test_a_login_record_cannot_be_changed_or_deleted_while_kept(record):
     assert LoginRecord.objects.get().username == "u-staff"
 
 
-def _age(record, days):
-    # The only way to make a record old: the test's own raw UPDATE (SQLite has no trigger).
-    LoginRecord.objects.filter(pk=record.pk).update(at=timezone.now() - timedelta(days=days))
+def _recorded(days_ago, username="u-staff"):
+    # Written old at once: a stored record is never changed (not even its time).
+    return LoginRecord.objects.create(
+        kind=LoginKind.FAILED, username=username, at=timezone.now() - timedelta(days=days_ago)
+    )
 
 
 @pytest.mark.parametrize("days", [0, 30, 182])
-def test_pruning_refuses_to_delete_records_younger_than_six_months(record, days):
-    _age(record, 200)
+def test_pruning_refuses_to_delete_records_younger_than_six_months(db, days):
+    _recorded(200)
     with pytest.raises(CommandError, match="at least 183 days"):
         call_command("prune_login_records", "--older-than-days", str(days))
     assert LoginRecord.objects.count() == 1
 
 
-def test_pruning_deletes_only_records_older_than_asked(record, client, unit, capsys):
-    _age(record, 400)
-    _log_in(client, unit.staff.username, "wrong")
-    middle = LoginRecord.objects.latest("id")
-    _age(middle, 250)
-    _log_in(client, unit.staff.username, "wrong")
+def test_pruning_deletes_only_records_older_than_asked(db, capsys):
+    oldest, middle, recent = _recorded(400), _recorded(250), _recorded(0)
     call_command("prune_login_records", "--older-than-days", "300")
     assert "Deleted 1 login records" in capsys.readouterr().out
-    assert not LoginRecord.objects.filter(pk=record.pk).exists()
-    assert LoginRecord.objects.count() == 2
+    assert set(LoginRecord.objects.all()) == {middle, recent}
+    assert not LoginRecord.objects.filter(pk=oldest.pk).exists()
