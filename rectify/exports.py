@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from openpyxl.styles import Font
 
-from findings.xlsx import new_workbook, safe_value
+from sheets.xlsx import new_workbook, safe_value
 
 FORMATS = ("csv", "xlsx")
 
