@@ -16,7 +16,7 @@ the owner (DATABASE_OWNER_URL, the `owner` connection) and then grants the runti
 """
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 
 from .append_only import TRIGGER
 
@@ -118,7 +118,8 @@ def grant_runtime_role(*, role, using):
     connection = connections[using]
     if connection.vendor != "postgresql":
         raise RoleError("Database roles exist on PostgreSQL only.")
-    with connection.cursor() as cursor:
+    # One transaction: the running app never sees the rights revoked and not yet granted.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         check_runtime_role(cursor, role)
         statements = grant_statements(
             role=role,
