@@ -4,6 +4,11 @@ The URL list comes from the URL configuration itself: a new URL without an entry
 MATRIX fails `test_every_url_has_an_entry_in_the_matrix`. Each request runs in a
 savepoint that is rolled back, so every entry sees the same world; for a refused
 POST, the row count of every model and the finding itself are unchanged.
+
+The people are the unit's (six kinds), anonymous, and the three administrators
+(三员分立). The Django admin has a matrix of its own (`admin_matrix`): every admin URL ×
+anonymous, a principal and each administrator, against the rights written out in
+ADMIN_RIGHTS; an admin URL without an entry fails too.
 """
 
 import pytest
@@ -28,7 +33,7 @@ from .fixtures_sheet import simple_ledger
 UNIT_PEOPLE = ["outsider", "inspector", "staff", "other_leader", "leader", "principal"]
 ADMINISTRATORS = ["sysadmin", "secadmin", "auditor"]  # 三员分立, members of no unit
 PEOPLE = ["anonymous", *UNIT_PEOPLE, *ADMINISTRATORS]
-# The admin namespace has its own matrix (ADMIN_MATRIX, below).
+# The admin namespace has its own matrix (admin_matrix, below).
 NOT_OURS = {"admin"}
 
 

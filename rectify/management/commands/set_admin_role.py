@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if user.is_superuser:
             raise CommandError(f"{username!r} is a superuser: administrators are not superusers.")
         user.admin_role = "" if role == NONE else role
-        user.is_staff = role != NONE  # the admin site admits administrators only
+        user.is_staff = role != NONE  # Django's mark of an admin user; the role decides
         with translation.override(settings.LANGUAGE_CODE):
             user._change_reason = f"设置管理员角色：{user.get_admin_role_display() or '无'}"
         user.save(update_fields=["admin_role", "is_staff"])
