@@ -3,7 +3,8 @@
 - the system administrator (系统管理员) manages accounts, units, their inspections and
   memberships; never administrators' accounts, never the audit trail;
 - the security administrator (安全管理员) reads the security policy and the login
-  throttle's attempts and lockouts, and unlocks (deletes an attempt);
+  throttle's attempts and lockouts, and unlocks (deletes an attempt); resets a lost
+  second factor (deletes the TOTP device or the recovery codes);
 - the audit administrator (审计管理员) reads the audit trail (every historical record)
   and the login records, and exports them; changes nothing.
 
@@ -48,6 +49,9 @@ def role_permissions():
             {VIEW_SECURITY_POLICY}
             | _model_perms("axes.accessattempt", "view", "delete")
             | _model_perms("axes.accessfailurelog", "view")
+            # A person who lost their phone: their second factor is deleted, to set up again.
+            | _model_perms("otp_totp.totpdevice", "view", "delete")
+            | _model_perms("otp_static.staticdevice", "view", "delete")
         ),
         AdminRole.AUDIT: frozenset(
             {VIEW_AUDIT_TRAIL} | _model_perms("rectify.loginrecord", "view") | _history_perms()

@@ -41,6 +41,8 @@ def test_each_administrator_sees_only_their_part_of_the_admin(client, administra
     assert _models_on_index(client, administrators["secadmin"]) == {
         "axes.AccessAttempt",
         "axes.AccessFailureLog",
+        "otp_totp.TOTPDevice",
+        "otp_static.StaticDevice",
     }
     assert _models_on_index(client, administrators["auditor"]) == {"rectify.LoginRecord"}
 

@@ -18,7 +18,7 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from findings.models import Finding, Measure, Status
+from findings.models import Finding, Measure, Status, User
 from ledger import services as ledger_services
 from ledger.evidence import check_upload
 from ledger.models import Evidence
@@ -405,24 +405,22 @@ ADMIN_RIGHTS = {
     "axes.accessfailurelog": {"secadmin": "v"},
     "axes.accesslog": {},
     "rectify.loginrecord": {"auditor": "v"},
+    "otp_totp.totpdevice": {"secadmin": "vd"},
+    "otp_static.staticdevice": {"secadmin": "vd"},
 }
 # History pages of the models with a history: the audit administrator's.
 HISTORY_READERS = {"auditor"}
 # The administrator's own session and password, and the framework's helpers.
-ADMIN_FRAMEWORK = {
-    "login",
-    "logout",
-    "password_change",
-    "password_change_done",
-    "jsi18n",
-    "view_on_site",
-}
+ADMIN_FRAMEWORK = {"login", "logout", "password_change", "password_change_done", "jsi18n"}
+ADMIN_FRAMEWORK |= {"view_on_site"}
 
 
 def _admin_objects(w):
     """label → one stored object of that model (created where the world has none)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from findings.models import Area, Inspection, Membership
     from ledger.models import LedgerEntry, Notification, ReminderSent
@@ -456,6 +454,8 @@ def _admin_objects(w):
         "axes.accessfailurelog": AccessFailureLog.objects.create(**attempt, attempt_time=now),
         "axes.accesslog": AccessLog.objects.create(**attempt, attempt_time=now),
         "rectify.loginrecord": LoginRecord.objects.create(kind="failed", username="u-staff"),
+        "otp_totp.totpdevice": TOTPDevice.objects.create(user=w.unit.staff, name="手机"),
+        "otp_static.staticdevice": StaticDevice.objects.create(user=w.unit.staff, name="恢复码"),
     }
 
 
@@ -514,15 +514,24 @@ def admin_matrix(w):
                 viewers,
             )
 
-    staff, auditor = w.unit.staff, w.administrators["auditor"]
+    # A second factor's key and QR code are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    device = objects["otp_totp.totpdevice"]
+    for view in ("config", "qrcode"):
+        url = reverse(f"admin:otp_totp_totpdevice_{view}", args=[device.pk])
+        add(f"admin:otp_totp_totpdevice_{view}", "get", url, None, set())
+    # Someone else's password: an ordinary account's, and a superuser's.
+    staff = w.unit.staff
+    root = User.objects.create_superuser(
+        "root", password="Root-pass-2024x", display_name="超级用户"
+    )
     password = {"password1": "Taken-over-987", "password2": "Taken-over-987"}
-    for user in (staff, auditor):
+    for user in (staff, root):
         url = reverse("admin:auth_user_password_change", args=[user.pk])
         owner = {"sysadmin"} if user == staff else set()
         add("admin:auth_user_password_change", "get", url, None, owner)
         add("admin:auth_user_password_change", "post", url, password, owner, accepted=302)
     add("admin:index", "get", reverse("admin:index"), None, set(ADMINISTRATORS))
-    for app_label in ["findings", "axes", "rectify", "ledger", "reports", "auth"]:
+    for app_label in ["findings", "axes", "rectify", "ledger", "reports", "auth", "otp_totp"]:
         holders = {
             p
             for label, rights in ADMIN_RIGHTS.items()

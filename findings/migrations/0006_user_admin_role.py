@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('findings', '0004_importjob_state_moved'),
+        ('findings', '0005_user_password_state'),
     ]
 
     operations = [
