@@ -8,9 +8,10 @@ ADMIN_ROLE = "admin"
 
 
 def account_roles(user):
-    """The roles a user holds: their membership roles, and "admin" for staff/superusers."""
+    """The roles a user holds: their membership roles, and "admin" for administrators
+    (the three of 三员分立, staff, superusers)."""
     roles = set(user.memberships.values_list("role", flat=True))
-    if user.is_staff or user.is_superuser:
+    if user.is_staff or user.is_superuser or user.admin_role:
         roles.add(ADMIN_ROLE)
     return roles
 

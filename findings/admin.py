@@ -27,7 +27,16 @@ class TemporaryPasswordUserCreationForm(TemporaryPasswordMixin, AdminUserCreatio
     pass
 
 
-class MembershipInline(admin.TabularInline):
+class OrdinaryMembersOnly:
+    """Only a superuser gives an administrator's account a membership in a unit."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(is_superuser=False, admin_role="")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(OrdinaryMembersOnly, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["organisation"]
@@ -35,8 +44,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(ReadOnlyHistoryAdmin, BaseUserAdmin):
-    list_display = ["username", "display_name", "job_title", "email", "is_active", "is_staff"]
-    list_filter = ["is_active", "is_staff", "memberships__role", "memberships__organisation"]
+    list_display = ["username", "display_name", "job_title", "email", "is_active", "admin_role"]
+    list_filter = ["is_active", "admin_role", "memberships__role", "memberships__organisation"]
     search_fields = ["username", "display_name", "job_title", "email"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
@@ -57,6 +66,8 @@ class UserAdmin(ReadOnlyHistoryAdmin, BaseUserAdmin):
         ),
     ]
     inlines = [MembershipInline]
+    # Who may make an account an administrator or a superuser: a superuser only.
+    PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions", "admin_role")
 
     def user_change_password(self, request, id, form_url=""):
         # One's own password is changed on the account page, which asks for the old one.
@@ -68,6 +79,30 @@ class UserAdmin(ReadOnlyHistoryAdmin, BaseUserAdmin):
         # Accounts are deactivated, never deleted: the history names who made each change.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # The system administrator manages ordinary accounts: an administrator's account
+        # (or a superuser's) is the deployer's, so no administrator takes over another.
+        if obj is not None and obj.is_privileged and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        if request.user.is_superuser:
+            return [*fieldsets, (_("Administrator"), {"fields": ["admin_role"]})]
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [f for f in options["fields"] if f not in self.PRIVILEGE_FIELDS],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReadOnlyHistoryAdmin):
@@ -77,7 +112,7 @@ class OrganisationAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ReadOnlyHistoryAdmin):
+class MembershipAdmin(OrdinaryMembersOnly, ReadOnlyHistoryAdmin):
     list_display = ["user", "organisation", "role"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__username", "user__display_name", "organisation__name"]

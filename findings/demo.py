@@ -10,11 +10,16 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import transaction
 
-from .models import Area, Finding, Inspection, Membership, Organisation, User
+from .models import AdminRole, Area, Finding, Inspection, Membership, Organisation, User
 
 SEED_PATH = settings.BASE_DIR / "fixtures" / "seed" / "xinhua-cyl-2023.json"
 DEMO_PASSWORD = "rectify-demo"
-ADMIN_USERNAME = "admin"
+# 三员分立: three administrators, none a superuser (rectify/admin_roles.py).
+ADMINISTRATORS = [
+    ("sysadmin", "系统管理员", AdminRole.SYSTEM),
+    ("secadmin", "安全管理员", AdminRole.SECURITY),
+    ("auditor", "审计管理员", AdminRole.AUDIT),
+]
 REASON = "载入演示数据"
 
 
@@ -55,14 +60,15 @@ def load_seed(seed=None):
     organisation = _get_or_create(
         Organisation, {"name": seed["organisation"]["name"]}, seed["organisation"], counts
     )
-    _create_user(
-        ADMIN_USERNAME,
-        DEMO_PASSWORD,
-        counts,
-        display_name="系统管理员",
-        is_staff=True,
-        is_superuser=True,
-    )
+    for username, display_name, admin_role in ADMINISTRATORS:
+        _create_user(
+            username,
+            DEMO_PASSWORD,
+            counts,
+            display_name=display_name,
+            admin_role=admin_role,
+            is_staff=True,
+        )
     people = {}
     for person in seed["people"]:
         user = _create_user(

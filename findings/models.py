@@ -12,6 +12,14 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
+class AdminRole(models.TextChoices):
+    """三员分立: three administrators, none of whom can do another's work (rectify.admin_roles)."""
+
+    SYSTEM = "system", _("system administrator")
+    SECURITY = "security", _("security administrator")
+    AUDIT = "audit", _("audit administrator")
+
+
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
@@ -19,6 +27,10 @@ class User(AbstractUser):
     # user chooses their own (accounts.services.password_change).
     must_change_password = models.BooleanField(_("must change password"), default=False)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    # Set by the deployer (`manage.py set_admin_role`), never by another administrator.
+    admin_role = models.CharField(
+        _("administrator role"), max_length=10, choices=AdminRole.choices, blank=True
+    )
 
     # last_login changes at every login; it is not part of the audit trail.
     history = HistoricalRecords(excluded_fields=["last_login", "password"])
@@ -26,6 +38,17 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(admin_role__in=["", *AdminRole.values]),
+                name="findings_user_admin_role_valid",
+            ),
+        ]
+
+    @property
+    def is_privileged(self):
+        """A superuser or an administrator: managed by the deployer, not in the admin."""
+        return self.is_superuser or bool(self.admin_role)
 
     def __str__(self):
         return self.display_name or self.username

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from rectify.history_admin import ReadOnlyAdmin
+
 from .models import Evidence, LedgerEntry, Notification, ReminderSent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger is append-only: the admin shows it and changes nothing."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EvidenceInline(admin.TabularInline):

@@ -6,8 +6,11 @@ Two layers:
   record and `.delete()` (`guard_historical_models`, connected when the app starts);
 - the database: on PostgreSQL a trigger rejects UPDATE and DELETE on the table, so not
   even a stray script or a `QuerySet.update()` can change the past. A migration adds
-  it with one line (`operations = append_only("app_historicalthing", ...)`). TRUNCATE is
-  left to the table's owner (test databases are emptied that way).
+  it with one line (`operations = append_only("app_historicalthing", ...)`). TRUNCATE and
+  DISABLE TRIGGER are left to the table's owner (test databases are emptied that way);
+  the app itself runs as a role that owns nothing (rectify/db_roles.py).
+
+Login records are kept for a period and may then be pruned (`append_only_kept`).
 """
 
 from django.apps import apps
@@ -63,6 +66,38 @@ def append_only(*tables):
     ]
 
 
+def _kept_sql(table, column, days):
+    function = f"rectify_keep_{table}"
+    return [
+        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND OLD."{column}" < now() - interval '{days} days' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION '% on % refused: the table is append-only, rows are kept {days} days',
+        TG_OP, TG_TABLE_NAME;
+END
+$$""",
+        f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"',
+        f'CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON "{table}" '
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
+def append_only_kept(table, *, column, days):
+    """Like `append_only`, except that rows whose `column` is older than `days` may be
+    deleted (logs kept for a period, then pruned on purpose)."""
+    return [
+        migrations.RunPython(
+            _run_on_postgresql(lambda t: _kept_sql(t, column, days), [table]),
+            _run_on_postgresql(
+                lambda t: [*_drop_sql(t), f"DROP FUNCTION IF EXISTS rectify_keep_{t}()"], [table]
+            ),
+            elidable=False,
+        )
+    ]
+
+
 def refuse_change(sender, instance, using, **kwargs):
     if _is_stored(sender, instance, using):
         raise AppendOnlyError(f"{sender._meta.label} is append-only: a record is never changed.")
@@ -79,6 +114,22 @@ def _is_stored(model, instance, using):
     return (
         instance.pk is not None and model._base_manager.using(using).filter(pk=instance.pk).exists()
     )
+
+
+def refuse_delete_while_kept(sender, instance, **kwargs):
+    """pre_delete of a record kept for a period: only once it is older than that."""
+    if instance.at >= sender.deletable_before():
+        raise AppendOnlyError(
+            f"{sender._meta.label} is append-only: a record is kept {sender.KEPT_DAYS} days."
+        )
+
+
+def guard_login_records():
+    from .models import LoginRecord
+
+    uid = "append-only:rectify.LoginRecord"
+    pre_save.connect(refuse_change, sender=LoginRecord, dispatch_uid=f"{uid}:save")
+    pre_delete.connect(refuse_delete_while_kept, sender=LoginRecord, dispatch_uid=f"{uid}:delete")
 
 
 def guard_historical_models():

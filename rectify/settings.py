@@ -69,7 +69,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "rectify.admin_config.RectifyAdminConfig",  # django.contrib.admin, for 三员分立
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -132,6 +132,13 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(os.getenv("DATABASE_URL", "sqlite:///var/db.sqlite3"))}
+# Migrations run as the tables' owner (DATABASE_OWNER_URL, set only where `migrate` runs);
+# the app connects as DATABASE_URL's role, which owns nothing (rectify/db_roles.py).
+if os.getenv("DATABASE_OWNER_URL"):
+    DATABASES["owner"] = {
+        **database_from_url(os.environ["DATABASE_OWNER_URL"]),
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "findings.User"
@@ -143,6 +150,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The permissions of the three administrator roles (authenticates no one).
+    "rectify.admin_roles.AdminRoleBackend",
 ]
 
 # Password policy (accounts.validators reads these when a password is checked).
@@ -220,6 +229,8 @@ AXES_CLIENT_IP_CALLABLE = "rectify.security.client_ip"
 
 # History is append-only: the admin's history page shows past versions, never reverts.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# History pages need the historical model's own permission: the audit administrator's.
+SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -12,6 +12,7 @@ import pytest
 
 from findings import demo
 from findings.models import (
+    AdminRole,
     Area,
     Finding,
     FindingKind,
@@ -133,6 +134,25 @@ def other_unit(db):
 def outsider(other_unit):
     """A staff member of another unit."""
     return other_unit.staff
+
+
+ADMINISTRATORS = {
+    "sysadmin": ("系统管理员", AdminRole.SYSTEM),
+    "secadmin": ("安全管理员", AdminRole.SECURITY),
+    "auditor": ("审计管理员", AdminRole.AUDIT),
+}
+
+
+@pytest.fixture
+def administrators(db):
+    """The three administrators (三员分立), members of no unit: username → user."""
+    people = {}
+    for username, (display_name, role) in ADMINISTRATORS.items():
+        user = make_user(username, display_name)
+        user.admin_role, user.is_staff = role, True
+        user.save()
+        people[username] = user
+    return people
 
 
 @pytest.fixture

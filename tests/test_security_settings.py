@@ -17,6 +17,12 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "zhenggai.example.gov.cn",
     "CSRF_TRUSTED_ORIGINS": "https://zhenggai.example.gov.cn",
     "BEHIND_PROXY": "1",
+    "DATABASE_URL": "postgres://rectify_app:app-password@127.0.0.1:5432/rectify",
+}
+# Where `migrate` runs: the owner's address as well (docs/SECURITY.md).
+MIGRATING = {
+    **PRODUCTION,
+    "DATABASE_OWNER_URL": "postgres://rectify_owner:owner-password@127.0.0.1:5432/rectify",
 }
 
 
@@ -47,8 +53,9 @@ def _settings_in(env, *names):
     return dict(zip(names, result.stdout.splitlines(), strict=True))
 
 
-def test_check_deploy_is_clean_with_the_documented_production_environment():
-    result = _run(["manage.py", "check", "--deploy"], PRODUCTION)
+@pytest.mark.parametrize("env", [PRODUCTION, MIGRATING], ids=["app", "migrate"])
+def test_check_deploy_is_clean_with_the_documented_production_environment(env):
+    result = _run(["manage.py", "check", "--deploy"], env)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
@@ -90,6 +97,19 @@ def test_plain_http_and_development_relax_the_https_only_settings(env):
     names = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE"]
     values = _settings_in({**PRODUCTION, **env}, *names, "CSRF_COOKIE_SECURE")
     assert set(values.values()) == {"False", "0"}
+
+
+def test_migrations_run_as_the_owner_and_the_app_as_the_runtime_role():
+    code = (
+        "from django.conf import settings; from rectify.db_roles import owner_alias, "
+        "runtime_role; print(owner_alias(), runtime_role(), settings.DATABASES['owner']['USER'])"
+    )
+    result = _run(
+        ["-c", f"import django; django.setup(); {code}"],
+        {"DJANGO_SETTINGS_MODULE": "rectify.settings", **MIGRATING},
+    )
+    assert result.stdout.split() == ["owner", "rectify_app", "rectify_owner"], result.stderr
+    assert _settings_in(PRODUCTION, "DATABASES")["DATABASES"].count("'USER'") == 1
 
 
 def test_each_setting_can_be_set_on_its_own():

@@ -31,7 +31,7 @@ class Command(BaseCommand):
     @staticmethod
     def login_table():
         seed = demo.read_seed()
-        rows = [(demo.ADMIN_USERNAME, "系统管理员", "Django admin")]
+        rows = [(name, display, f"{role}, /admin/") for name, display, role in demo.ADMINISTRATORS]
         rows += [(p["username"], p["display_name"], p["role"]) for p in seed["people"]]
         lines = [f"Demo logins (password for all: {demo.DEMO_PASSWORD}):"]
         lines += [f"  {username:<10} {name} ({role})" for username, name, role in rows]
