@@ -37,8 +37,11 @@ def database_from_url(url):
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
     if parts.scheme in ("postgres", "postgresql"):
         options = dict(parse_qsl(parts.query))
+        connect_timeout = envint("DB_CONNECT_TIMEOUT", "5")
+        statement_timeout_ms = envint("DB_STATEMENT_TIMEOUT_MS", "30000")
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's backend with a bound on every wait for an answer (see its docstring).
+            "ENGINE": "rectify.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
@@ -49,8 +52,18 @@ def database_from_url(url):
             "OPTIONS": {
                 # Fail fast when the server is away; cap any one statement so a stuck
                 # query cannot hold a worker (and its locks) indefinitely.
-                "connect_timeout": envint("DB_CONNECT_TIMEOUT", "5"),
-                "options": f"-c statement_timeout={envint('DB_STATEMENT_TIMEOUT_MS', '30000')}",
+                "connect_timeout": connect_timeout,
+                "options": f"-c statement_timeout={statement_timeout_ms}",
+                # A server that answers nothing: a live one has cancelled any statement
+                # by then. Not a libpq parameter: rectify.postgresql takes it out.
+                "response_timeout": statement_timeout_ms / 1000 + connect_timeout,
+                # A peer whose machine or network is gone: noticed by TCP while idle
+                # (keepalives) and while data waits for an acknowledgement.
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 5,
+                "keepalives_count": 3,
+                "tcp_user_timeout": connect_timeout * 1000,
                 **options,
             },
         }
