@@ -233,6 +233,9 @@ AXES_CLIENT_IP_CALLABLE = "rectify.security.client_ip"
 
 # History is append-only: the admin's history page shows past versions, never reverts.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# The change reason holds typed text (a return or reopen reason, an import's file name):
+# a text column, not simple-history's default varchar(100).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

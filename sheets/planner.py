@@ -133,6 +133,14 @@ class _Planner:
     def error(self, row, key, value, message):
         self.plan.errors.append(self.sheet.error(row, key, value, message))
 
+    def fits(self, row, key, value, text, model_field):
+        """False (and an error naming the cell) when `text` is longer than the field holds."""
+        limit = model_field.max_length
+        if limit is None or len(text) <= limit:
+            return True
+        self.error(row, key, value, f"最多{limit}个字，这里有{len(text)}个")
+        return False
+
     def person(self, row, key, value):
         name = compact(value)
         if not name:
@@ -155,6 +163,8 @@ class _Planner:
         key = area_key(title)
         area = self.areas.get(key)
         if area is None and self.may_create_areas:
+            if not self.fits(source.row, "area", value, title, Area._meta.get_field("title")):
+                return None
             area = Area(inspection=self.plan.inspection, position=len(self.areas) + 1, title=title)
             self.areas[key] = area
             self.plan.new_areas.append(area)
@@ -231,6 +241,8 @@ class _Planner:
         ):
             if key in self.has:
                 values[field_name] = clean_text(cells[key])
+                model_field = Finding._meta.get_field(field_name)
+                self.fits(row, key, cells[key], values[field_name], model_field)
         if "leader" in self.has:
             values["responsible_leader"] = self.person(row, "leader", cells["leader"])
         if "person" in self.has:
