@@ -26,9 +26,14 @@ def _pdf_response(data, filename):
 @login_required
 def notice_detail(request, code):
     notice, access = selectors.notice_for(request, code)
-    document, areas = selectors.current_document(notice)
     versions = list(selectors.versions_of(notice))
     latest = versions[0] if versions else None
+    if problem := selectors.too_large(notice):
+        document, missing, unpublished = None, [], True  # not even built: shown as refused
+    else:
+        document, areas = selectors.current_document(notice)
+        missing = findings_without_result(areas)
+        unpublished = latest is None or latest.paragraphs != document.paragraphs()
     return render(
         request,
         "reports/notice_detail.html",
@@ -37,9 +42,10 @@ def notice_detail(request, code):
             "access": access,
             "notice": notice,
             "document": document,
-            "missing": findings_without_result(areas),
+            "missing": missing,
+            "too_large": problem,
             "versions": versions,
-            "unpublished": latest is None or latest.paragraphs != document.paragraphs(),
+            "unpublished": unpublished,
             "history": selectors.notice_history(notice),
         },
     )
@@ -92,9 +98,20 @@ def notice_edit(request, code):
     )
 
 
+def _refused_if_too_large(request, code, notice):
+    """Back to the notice page with the reason when the notice is too large to render."""
+    problem = selectors.too_large(notice)
+    if not problem:
+        return None
+    messages.error(request, problem)
+    return redirect("reports:notice_detail", code=code)
+
+
 @login_required
 def notice_preview(request, code):
     notice, _access = selectors.notice_for(request, code)
+    if refused := _refused_if_too_large(request, code, notice):
+        return refused
     document, _areas = selectors.current_document(notice)
     links = [
         (reverse("reports:notice_detail", args=[code]), _("Back to the notice")),
@@ -107,6 +124,8 @@ def notice_preview(request, code):
 @login_required
 def notice_draft_pdf(request, code):
     notice, _access = selectors.notice_for(request, code)
+    if refused := _refused_if_too_large(request, code, notice):
+        return refused
     document, _areas = selectors.current_document(notice)
     pdf = renderer.notice_pdf(document, draft=True)
     return _pdf_response(pdf, f"{notice.inspection.code}-draft.pdf")
@@ -115,6 +134,8 @@ def notice_draft_pdf(request, code):
 @login_required
 def notice_draft_docx(request, code):
     notice, _access = selectors.notice_for(request, code)
+    if refused := _refused_if_too_large(request, code, notice):
+        return refused
     document, _areas = selectors.current_document(notice)
     data = word.notice_docx(document, draft=True)
     filename = f"{notice.inspection.code}-draft.docx"
