@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,26 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+
+class PrivateNoStoreMiddleware:
+    """No cache may keep what a signed-in person was shown: pages, exports, evidence files.
+
+    Every response to a request carrying a session cookie gets `Cache-Control: no-store`
+    (and Django's other never-cache headers), so a shared proxy or the browser's cache on
+    an office computer keeps no copy. Decided from the cookie, not from request.user: it
+    needs no database, so it holds for the 503 page too. Static files (whitenoise) and
+    the public notice for visitors without a session stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            add_never_cache_headers(response)
         return response
 
 

@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "rectify.middleware.PrivateNoStoreMiddleware",
     "rectify.sessions.RenewSessionMiddleware",
     "rectify.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
