@@ -224,8 +224,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one username from one
-# address lock that pair for LOGIN_LOCKOUT_MINUTES, counted from the last failure.
+# address lock that pair for LOGIN_LOCKOUT_MINUTES, counted from the last failure;
+# LOGIN_ADDRESS_FAILURE_LIMIT failures from one address over any usernames (password
+# spraying) lock that address for every username (rectify.security.AddressLimitHandler).
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "20")
+AXES_HANDLER = "rectify.security.AddressLimitHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "30"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
