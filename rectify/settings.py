@@ -293,3 +293,8 @@ REMINDER_DUE_SOON_DAYS = envint("REMINDER_DUE_SOON_DAYS", "10")
 FINDING_TEXT_MAX_CHARS = envint("FINDING_TEXT_MAX_CHARS", "3000")  # statement, result text
 NOTICE_MAX_FINDINGS = envint("NOTICE_MAX_FINDINGS", "300")
 NOTICE_MAX_CHARS = envint("NOTICE_MAX_CHARS", "60000")
+
+# import_inspection (issue 16): data.json is parsed whole, so its size bounds the memory an
+# import takes (about ten times its size); the whole archive bounds the disk it fills.
+ARCHIVE_DATA_MAX_BYTES = envint("ARCHIVE_DATA_MAX_BYTES", str(64 * 1024 * 1024))
+ARCHIVE_MAX_BYTES = envint("ARCHIVE_MAX_BYTES", str(16 * 1024**3))
