@@ -1,10 +1,12 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +69,24 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.error("Database unavailable: %s", exception, exc_info=exception)
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = "30"
-        return response
+        return _unavailable(request, exception)
+
+
+def _unavailable(request, exception):
+    logger.error("Database unavailable: %s", exception, exc_info=exception)
+    response = render(request, "503.html", status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def server_error(request):
+    """handler500: the 503 page when the error is the database being away, else the 500 page.
+
+    DatabaseUnavailableMiddleware sees only what the view raises; a middleware that reads
+    the database (the session, the user, the account gate) raises before or after the
+    view, and Django turns that into this handler's response.
+    """
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        return _unavailable(request, exception)
+    return defaults.server_error(request)

@@ -65,6 +65,22 @@ def test_any_other_error_gets_the_chinese_server_error_page(client):
     assert "服务器未能完成您的请求" in response.text
 
 
+@pytest.mark.django_db
+def test_a_database_error_raised_in_a_middleware_gets_the_service_unavailable_page(
+    client, unit, monkeypatch
+):
+    # The account gate reads the user's devices before the view runs.
+    def away(request):
+        raise OperationalError("consuming input failed: server closed the connection")
+
+    monkeypatch.setattr("accounts.gate.pending_step", away)
+    client.force_login(unit.staff)
+    client.raise_request_exception = False
+    response = client.get("/inspections/")
+    assert response.status_code == 503
+    assert SERVICE_UNAVAILABLE in response.text
+
+
 def test_the_error_pages_need_no_database():
     # Without the `db` fixture any query raises here.
     request = RequestFactory().get("/")
