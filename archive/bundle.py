@@ -7,6 +7,9 @@ import hashlib
 import json
 import posixpath
 import zipfile
+import zlib
+
+from django.conf import settings
 
 from .errors import ArchiveError
 from .filestore import copy_stream
@@ -18,6 +21,16 @@ DATA = "data.json"
 FILES_DIR = "files/"
 # 1980-01-01 is the earliest time a zip entry can carry.
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+# Bounds read from the zip's directory before any entry is unpacked (a zip bomb, a huge
+# data.json). The manifest and data.json are read into memory and parsed whole, so their
+# sizes bound what an import needs; file entries are streamed, and all entries together
+# bound the disk it fills. zipfile never unpacks more than an entry's recorded size (a
+# lie about it fails the entry's CRC), so checking the recorded sizes is enough.
+MANIFEST_MAX_BYTES = 16 * 1024 * 1024
+IN_MEMORY_MAX_RATIO = 100  # unpacked ÷ packed: Django's JSON packs 5 to 20 times
+RATIO_CHECKED_FROM = 1024 * 1024
+# What reading a damaged entry raises (a wrong CRC, a cut or corrupt deflate stream).
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def sha256(data):
@@ -105,10 +118,41 @@ def read_zip(source):
     except (zipfile.BadZipFile, OSError) as e:
         raise ArchiveError(f"This is not a zip archive: {e}") from e
     try:
+        _check_sizes(zip_file)
         return Archive(zip_file, _verified_manifest(zip_file))
+    except DAMAGED as e:
+        zip_file.close()
+        raise ArchiveError(f"The archive is damaged: {e}") from e
     except BaseException:
         zip_file.close()
         raise
+
+
+def _check_sizes(zip_file):
+    """Refuse an archive whose entries would unpack to more than this import may take."""
+    in_memory = {MANIFEST: MANIFEST_MAX_BYTES, DATA: settings.ARCHIVE_DATA_MAX_BYTES}
+    total = 0
+    for info in zip_file.infolist():
+        total += info.file_size
+        limit = in_memory.get(info.filename)
+        if limit is None:
+            continue
+        if info.file_size > limit:
+            raise ArchiveError(
+                f"Archive entry {info.filename} would unpack to {info.file_size:,} bytes; "
+                f"this import takes at most {limit:,} (ARCHIVE_DATA_MAX_BYTES for {DATA})."
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECKED_FROM and ratio > IN_MEMORY_MAX_RATIO:
+            raise ArchiveError(
+                f"Archive entry {info.filename} is packed {ratio:,.0f} to 1, more than data "
+                f"ever packs (at most {IN_MEMORY_MAX_RATIO} to 1): refused as a zip bomb."
+            )
+    if total > settings.ARCHIVE_MAX_BYTES:
+        raise ArchiveError(
+            f"The archive would unpack to {total:,} bytes; this import takes at most "
+            f"{settings.ARCHIVE_MAX_BYTES:,} (ARCHIVE_MAX_BYTES)."
+        )
 
 
 def _verified_manifest(zip_file):

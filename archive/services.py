@@ -78,8 +78,10 @@ def _deserialize(data):
     allowed = {label(model) for model in archived_models()}
     try:
         objects = json.loads(data)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise ArchiveError(f"{DATA} is not valid JSON: {e}") from e
+    if not isinstance(objects, list):
+        raise ArchiveError(f"{DATA} is not a list of rows.")
     for item in objects:
         if isinstance(item, dict) and item.get("model") in MOVED_MODELS:
             item["model"] = MOVED_MODELS[item["model"]]

@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +78,21 @@ class FindingEditForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Printed in the notice: bounded so that the notice renders in a few seconds.
+        self.fields["result"].validators.append(
+            MaxLengthValidator(
+                settings.FINDING_TEXT_MAX_CHARS,
+                _(
+                    "The result text may have at most %(limit_value)d characters; "
+                    "it has %(show_value)d."
+                ),
+            )
+        )
+        self.fields["result"].widget.attrs["maxlength"] = settings.FINDING_TEXT_MAX_CHARS
+
     kind = forms.ChoiceField(label=_("kind"), choices=FindingKind.choices)
     deadline = forms.DateField(label=_("deadline"), widget=DateInput(), required=False)
 

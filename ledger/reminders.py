@@ -1,9 +1,10 @@
 """The daily reminder email: one per person, at most once a day."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+
+from rectify.mail import send_logged
 
 from .models import ReminderSent
 from .selectors import reminders
@@ -34,8 +35,11 @@ def reminder_body(reminder):
 
 
 def send_reminders(*, today):
-    """Send today's reminders; returns counts: sent, already (sent today), no_email."""
-    counts = {"sent": 0, "already": 0, "no_email": 0}
+    """Send today's reminders; returns counts: sent, already (sent today), no_email, failed.
+
+    A reminder that could not be sent is not recorded, so the next run tries it again.
+    """
+    counts = {"sent": 0, "already": 0, "no_email": 0, "failed": 0}
     already = set(ReminderSent.objects.filter(sent_on=today).values_list("recipient_id", flat=True))
     for reminder in reminders(today):
         user = reminder.user
@@ -50,9 +54,16 @@ def send_reminders(*, today):
             with transaction.atomic():
                 # Recorded first: a concurrent run that loses the race sends nothing.
                 ReminderSent.objects.create(recipient=user, sent_on=today, body=body)
-                send_mail(f"整改提醒（{today:%Y-%m-%d}）", body, None, [user.email])
+                sent = send_logged(
+                    subject=f"整改提醒（{today:%Y-%m-%d}）",
+                    body=body,
+                    address=user.email,
+                    about=f"the reminders of {today:%Y-%m-%d}",
+                )
+                if not sent:
+                    transaction.set_rollback(True)
         except IntegrityError:
             counts["already"] += 1
             continue
-        counts["sent"] += 1
+        counts["sent" if sent else "failed"] += 1
     return counts

@@ -5,10 +5,7 @@ checks its current state and who acts, writes with update_fields and a history
 change reason, and bumps the finding's version (the lost-update check of edit forms).
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -19,11 +16,9 @@ from findings import editing, workflow
 from findings.access import Access
 from findings.models import Finding, Measure, Role, Status
 from findings.workflow import SIGN_OFF_ACTIONS, transition_for
+from rectify.mail import send_logged
 
 from .models import EntryKind, Evidence, LedgerEntry, Notification
-
-logger = logging.getLogger(__name__)
-
 
 # The one domain error: this change is not possible now (the message says why). It is
 # the findings' own, so the rules of findings.editing raise it too.
@@ -359,10 +354,7 @@ def _notify(entry):
 
     def send():
         for address in emails:
-            try:
-                send_mail(subject, body, None, [address])
-            except OSError:
-                logger.exception("could not email %s about ledger entry %s", address, entry.pk)
+            send_logged(subject=subject, body=body, address=address, about=f"entry {entry.pk}")
 
     transaction.on_commit(send)
 

@@ -1,10 +1,12 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,26 @@ class ChineseFirstLocaleMiddleware:
         return response
 
 
+class PrivateNoStoreMiddleware:
+    """No cache may keep what a signed-in person was shown: pages, exports, evidence files.
+
+    Every response to a request carrying a session cookie gets `Cache-Control: no-store`
+    (and Django's other never-cache headers), so a shared proxy or the browser's cache on
+    an office computer keeps no copy. Decided from the cookie, not from request.user: it
+    needs no database, so it holds for the 503 page too. Static files (whitenoise) and
+    the public notice for visitors without a session stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            add_never_cache_headers(response)
+        return response
+
+
 class DatabaseUnavailableMiddleware:
     """Answer 503 with a plain error page when the database cannot be reached.
 
@@ -47,7 +69,24 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.error("Database unavailable: %s", exception, exc_info=exception)
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = "30"
-        return response
+        return _unavailable(request, exception)
+
+
+def _unavailable(request, exception):
+    logger.error("Database unavailable: %s", exception, exc_info=exception)
+    response = render(request, "503.html", status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def server_error(request):
+    """handler500: the 503 page when the error is the database being away, else the 500 page.
+
+    DatabaseUnavailableMiddleware sees only what the view raises; a middleware that reads
+    the database (the session, the user, the account gate) raises before or after the
+    view, and Django turns that into this handler's response.
+    """
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        return _unavailable(request, exception)
+    return defaults.server_error(request)

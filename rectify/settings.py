@@ -37,8 +37,11 @@ def database_from_url(url):
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
     if parts.scheme in ("postgres", "postgresql"):
         options = dict(parse_qsl(parts.query))
+        connect_timeout = envint("DB_CONNECT_TIMEOUT", "5")
+        statement_timeout_ms = envint("DB_STATEMENT_TIMEOUT_MS", "30000")
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's backend with a bound on every wait for an answer (see its docstring).
+            "ENGINE": "rectify.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
@@ -49,8 +52,18 @@ def database_from_url(url):
             "OPTIONS": {
                 # Fail fast when the server is away; cap any one statement so a stuck
                 # query cannot hold a worker (and its locks) indefinitely.
-                "connect_timeout": envint("DB_CONNECT_TIMEOUT", "5"),
-                "options": f"-c statement_timeout={envint('DB_STATEMENT_TIMEOUT_MS', '30000')}",
+                "connect_timeout": connect_timeout,
+                "options": f"-c statement_timeout={statement_timeout_ms}",
+                # A server that answers nothing: a live one has cancelled any statement
+                # by then. Not a libpq parameter: rectify.postgresql takes it out.
+                "response_timeout": statement_timeout_ms / 1000 + connect_timeout,
+                # A peer whose machine or network is gone: noticed by TCP while idle
+                # (keepalives) and while data waits for an acknowledgement.
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 5,
+                "keepalives_count": 3,
+                "tcp_user_timeout": connect_timeout * 1000,
                 **options,
             },
         }
@@ -97,6 +110,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "rectify.middleware.PrivateNoStoreMiddleware",
     "rectify.sessions.RenewSessionMiddleware",
     "rectify.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,8 +233,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one username from one
-# address lock that pair for LOGIN_LOCKOUT_MINUTES, counted from the last failure.
+# address lock that pair for LOGIN_LOCKOUT_MINUTES, counted from the last failure;
+# LOGIN_ADDRESS_FAILURE_LIMIT failures from one address over any usernames (password
+# spraying) lock that address for every username (rectify.security.AddressLimitHandler).
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "20")
+AXES_HANDLER = "rectify.security.AddressLimitHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "30"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -231,6 +249,9 @@ AXES_CLIENT_IP_CALLABLE = "rectify.security.client_ip"
 SIMPLE_HISTORY_REVERT_DISABLED = True
 # History pages need the historical model's own permission: the audit administrator's.
 SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
+# The change reason holds typed text (a return or reopen reason, an import's file name):
+# a text column, not simple-history's default varchar(100).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -276,3 +297,15 @@ LOGGING = {
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024))  # per file
 EVIDENCE_TYPES = envlist("EVIDENCE_TYPES", "pdf,ofd,doc,docx,xls,xlsx,jpg,png,zip")
 REMINDER_DUE_SOON_DAYS = envint("REMINDER_DUE_SOON_DAYS", "10")
+
+# The notice (issue 16): bounds that keep one render of the PDF to a few seconds (about
+# 80 µs a character and 3 ms a finding on the benchmark machine; the seed notice has 5,000
+# characters). A longer notice is refused with a message instead of timing the worker out.
+FINDING_TEXT_MAX_CHARS = envint("FINDING_TEXT_MAX_CHARS", "3000")  # statement, result text
+NOTICE_MAX_FINDINGS = envint("NOTICE_MAX_FINDINGS", "300")
+NOTICE_MAX_CHARS = envint("NOTICE_MAX_CHARS", "60000")
+
+# import_inspection (issue 16): data.json is parsed whole, so its size bounds the memory an
+# import takes (about ten times its size); the whole archive bounds the disk it fills.
+ARCHIVE_DATA_MAX_BYTES = envint("ARCHIVE_DATA_MAX_BYTES", str(64 * 1024 * 1024))
+ARCHIVE_MAX_BYTES = envint("ARCHIVE_MAX_BYTES", str(16 * 1024**3))

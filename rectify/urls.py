@@ -22,3 +22,6 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("reports.urls")),
 ]
+
+# A database that is away gives the 503 page also when a middleware hit it.
+handler500 = "rectify.middleware.server_error"

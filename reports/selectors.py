@@ -3,9 +3,14 @@
 import difflib
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from findings.access import inspection_for
+from findings.models import Finding
 
 from .document import build_document, ledger_areas
 from .models import Notice, NoticeVersion
@@ -30,6 +35,32 @@ def current_document(notice):
     """The draft as it reads now, and the ledger areas it was built from."""
     areas = ledger_areas(notice.inspection)
     return build_document(notice, areas), areas
+
+
+def too_large(notice):
+    """Why the notice is too large to render now, or "" (one query, before building it).
+
+    A render takes time in proportion to the findings and the characters; above
+    NOTICE_MAX_FINDINGS or NOTICE_MAX_CHARS the page, the preview, the PDF and publishing
+    refuse with this message rather than hold the worker past its timeout.
+    """
+    totals = Finding.objects.filter(area__inspection=notice.inspection).aggregate(
+        count=Count("id"), characters=Sum(Length("statement") + Length("result"))
+    )
+    if totals["count"] > settings.NOTICE_MAX_FINDINGS:
+        return _(
+            "The notice lists %(count)s findings; it can be rendered with at most %(limit)s."
+        ) % {"count": totals["count"], "limit": settings.NOTICE_MAX_FINDINGS}
+    typed = [notice.title, notice.preamble, notice.measures_title, notice.next_steps_lead]
+    typed += [notice.closing, notice.signature]
+    typed += [item[key] for item in notice.measures + notice.next_steps for key in ("lead", "text")]
+    characters = (totals["characters"] or 0) + sum(map(len, typed))
+    if characters > settings.NOTICE_MAX_CHARS:
+        return _(
+            "The notice has %(count)s characters; it can be rendered with at most %(limit)s. "
+            "Shorten the result texts or the paragraphs of the draft."
+        ) % {"count": characters, "limit": settings.NOTICE_MAX_CHARS}
+    return ""
 
 
 def versions_of(notice):

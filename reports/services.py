@@ -11,6 +11,7 @@ from findings.access import Access
 from . import render, word
 from .document import build_document, findings_without_result, ledger_areas
 from .models import Notice, NoticeVersion
+from .selectors import too_large
 
 EDITABLE_FIELDS = [
     "title",
@@ -87,6 +88,8 @@ def notice_publish(*, inspection, by):
     """Freeze the notice as it reads now into a new version: HTML, PDF, .docx and SHA-256s."""
     _refuse_unless(Access.may_publish_notice, by, inspection)
     notice = _locked_notice(inspection)
+    if problem := too_large(notice):
+        raise NoticeError(problem)
     areas = ledger_areas(inspection)
     missing = findings_without_result(areas)
     if missing:

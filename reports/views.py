@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,16 +19,21 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _pdf_response(data, filename):
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(False, filename)
     return response
 
 
 @login_required
 def notice_detail(request, code):
     notice, access = selectors.notice_for(request, code)
-    document, areas = selectors.current_document(notice)
     versions = list(selectors.versions_of(notice))
     latest = versions[0] if versions else None
+    if problem := selectors.too_large(notice):
+        document, missing, unpublished = None, [], True  # not even built: shown as refused
+    else:
+        document, areas = selectors.current_document(notice)
+        missing = findings_without_result(areas)
+        unpublished = latest is None or latest.paragraphs != document.paragraphs()
     return render(
         request,
         "reports/notice_detail.html",
@@ -36,9 +42,10 @@ def notice_detail(request, code):
             "access": access,
             "notice": notice,
             "document": document,
-            "missing": findings_without_result(areas),
+            "missing": missing,
+            "too_large": problem,
             "versions": versions,
-            "unpublished": latest is None or latest.paragraphs != document.paragraphs(),
+            "unpublished": unpublished,
             "history": selectors.notice_history(notice),
         },
     )
@@ -91,9 +98,20 @@ def notice_edit(request, code):
     )
 
 
+def _refused_if_too_large(request, code, notice):
+    """Back to the notice page with the reason when the notice is too large to render."""
+    problem = selectors.too_large(notice)
+    if not problem:
+        return None
+    messages.error(request, problem)
+    return redirect("reports:notice_detail", code=code)
+
+
 @login_required
 def notice_preview(request, code):
     notice, _access = selectors.notice_for(request, code)
+    if refused := _refused_if_too_large(request, code, notice):
+        return refused
     document, _areas = selectors.current_document(notice)
     links = [
         (reverse("reports:notice_detail", args=[code]), _("Back to the notice")),
@@ -106,6 +124,8 @@ def notice_preview(request, code):
 @login_required
 def notice_draft_pdf(request, code):
     notice, _access = selectors.notice_for(request, code)
+    if refused := _refused_if_too_large(request, code, notice):
+        return refused
     document, _areas = selectors.current_document(notice)
     pdf = renderer.notice_pdf(document, draft=True)
     return _pdf_response(pdf, f"{notice.inspection.code}-draft.pdf")
@@ -114,6 +134,8 @@ def notice_draft_pdf(request, code):
 @login_required
 def notice_draft_docx(request, code):
     notice, _access = selectors.notice_for(request, code)
+    if refused := _refused_if_too_large(request, code, notice):
+        return refused
     document, _areas = selectors.current_document(notice)
     data = word.notice_docx(document, draft=True)
     filename = f"{notice.inspection.code}-draft.docx"

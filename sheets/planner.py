@@ -8,6 +8,8 @@ inspection's lock and writes it.
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from findings import editing
 from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
 
@@ -109,6 +111,16 @@ def _people_index(inspection):
     return people
 
 
+AREA_TITLE_MAX = Area._meta.get_field("title").max_length
+
+
+def text_limit(field_name):
+    """The most characters a finding's field may hold: its column's, or the notice's bound."""
+    if field_name == "result":
+        return settings.FINDING_TEXT_MAX_CHARS
+    return Finding._meta.get_field(field_name).max_length
+
+
 class _Planner:
     def __init__(self, inspection, sheet):
         self.sheet = sheet
@@ -133,6 +145,13 @@ class _Planner:
     def error(self, row, key, value, message):
         self.plan.errors.append(self.sheet.error(row, key, value, message))
 
+    def fits(self, row, key, value, text, limit):
+        """False (and an error naming the cell) when `text` is longer than `limit`."""
+        if limit is None or len(text) <= limit:
+            return True
+        self.error(row, key, value, f"最多{limit}个字，这里有{len(text)}个")
+        return False
+
     def person(self, row, key, value):
         name = compact(value)
         if not name:
@@ -155,6 +174,8 @@ class _Planner:
         key = area_key(title)
         area = self.areas.get(key)
         if area is None and self.may_create_areas:
+            if not self.fits(source.row, "area", value, title, AREA_TITLE_MAX):
+                return None
             area = Area(inspection=self.plan.inspection, position=len(self.areas) + 1, title=title)
             self.areas[key] = area
             self.plan.new_areas.append(area)
@@ -223,6 +244,7 @@ class _Planner:
         statement = clean_text(cells["statement"])
         if not statement:
             self.error(row, "statement", cells["statement"], "问题为空")
+        self.fits(row, "statement", cells["statement"], statement, settings.FINDING_TEXT_MAX_CHARS)
         values["statement"] = statement
         for field_name, key in (
             ("detail", "detail"),
@@ -231,6 +253,7 @@ class _Planner:
         ):
             if key in self.has:
                 values[field_name] = clean_text(cells[key])
+                self.fits(row, key, cells[key], values[field_name], text_limit(field_name))
         if "leader" in self.has:
             values["responsible_leader"] = self.person(row, "leader", cells["leader"])
         if "person" in self.has:

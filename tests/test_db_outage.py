@@ -10,6 +10,7 @@ import http.cookiejar
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -64,6 +65,22 @@ def test_any_other_error_gets_the_chinese_server_error_page(client):
     assert "服务器未能完成您的请求" in response.text
 
 
+@pytest.mark.django_db
+def test_a_database_error_raised_in_a_middleware_gets_the_service_unavailable_page(
+    client, unit, monkeypatch
+):
+    # The account gate reads the user's devices before the view runs.
+    def away(request):
+        raise OperationalError("consuming input failed: server closed the connection")
+
+    monkeypatch.setattr("accounts.gate.pending_step", away)
+    client.force_login(unit.staff)
+    client.raise_request_exception = False
+    response = client.get("/inspections/")
+    assert response.status_code == 503
+    assert SERVICE_UNAVAILABLE in response.text
+
+
 def test_the_error_pages_need_no_database():
     # Without the `db` fixture any query raises here.
     request = RequestFactory().get("/")
@@ -77,6 +94,7 @@ def test_the_error_pages_need_no_database():
 # The real thing, against a PostgreSQL server of its own.
 
 PASSWORD = "Outage-test-password-7"
+CONNECT_TIMEOUT = 3
 
 
 def _free_port():
@@ -116,6 +134,24 @@ class ThrowAwayPostgres:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-o", options,
                   "-w", "start")  # fmt: skip
+
+    def processes(self):
+        """The postmaster and every backend of this server."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(postmaster)], capture_output=True, text=True
+        ).stdout.split()
+        return [postmaster, *map(int, children)]
+
+    def freeze(self):
+        """SIGSTOP every process: sockets stay open and the kernel still acknowledges."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self):
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
 
     def stop(self):
         self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
@@ -189,6 +225,7 @@ def outage_app(tmp_path):
             "SECRET_KEY": "outage-test-key-" + "x" * 40,
             "DATABASE_URL": db.url,
             "DB_CONN_MAX_AGE": "600",
+            "DB_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
             "HTTPS": "0",
             "ALLOWED_HOSTS": "127.0.0.1",
             "STATIC_ROOT": str(tmp_path / "static"),
@@ -268,6 +305,29 @@ def test_a_database_restart_gives_a_clean_error_page_and_then_service_again(outa
     assert db.count("SELECT count(*) FROM django_session") == sessions + 1
 
 
+@pytest.mark.postgresql_server
+def test_a_frozen_database_gives_503_within_the_connect_timeout_and_then_service_again(
+    outage_app,
+):
+    db, browser = outage_app
+    assert browser.log_in("leader", PASSWORD)[0] == 200
+    assert browser.request("/inspections/")[0] == 200  # the kept connection is open
+
+    # Frozen (as by a network cut that leaves the sockets open): nothing answers, no
+    # connection is refused or reset.
+    db.freeze()
+    try:
+        started = time.monotonic()
+        status, page = browser.request("/inspections/")
+        elapsed = time.monotonic() - started
+        assert status == 503
+        assert SERVICE_UNAVAILABLE in page
+        assert elapsed < CONNECT_TIMEOUT + 2
+    finally:
+        db.thaw()
+    assert browser.request("/inspections/")[0] == 200
+
+
 def test_postgresql_connections_have_timeouts():
     from rectify.settings import database_from_url
 
@@ -275,6 +335,9 @@ def test_postgresql_connections_have_timeouts():
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["OPTIONS"]["connect_timeout"] == 5
     assert database["OPTIONS"]["options"] == "-c statement_timeout=30000"
+    assert database["OPTIONS"]["response_timeout"] == 35
+    assert database["OPTIONS"]["tcp_user_timeout"] == 5000
+    assert database["ENGINE"] == "rectify.postgresql"
 
 
 @pytest.mark.django_db

@@ -135,3 +135,36 @@ def test_activity_renews_the_session_at_most_once_a_minute(client, unit):
     client.get(page)
     renewed = _session(client).expire_date
     assert abs(renewed - (timezone.now() + timedelta(hours=8))) < timedelta(minutes=1)
+
+
+def test_spraying_many_usernames_from_one_address_locks_that_address(
+    client, unit, throttled, settings
+):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 20
+    # Four guesses at each of five usernames, under the per-username limit every time:
+    # the twentieth failure from the address locks it.
+    usernames = [unit.staff.username, unit.leader.username, unit.principal.username,
+                 unit.other_staff.username, "no-such-user"]  # fmt: skip
+    responses = [
+        _log_in(client, username, f"guess-{n}") for username in usernames for n in range(4)
+    ]
+    assert [r.status_code for r in responses] == [200] * 19 + [429]
+    locked = responses[-1]
+    assert "本网络地址登录失败次数过多，已暂停从该地址登录 30 分钟" in locked.text
+
+    # From that address even a right password of an untried username is refused ...
+    assert _log_in(client, unit.other_leader.username, PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+    # ... and from another address it works.
+    assert (
+        _log_in(client, unit.other_leader.username, PASSWORD, address="10.0.0.8").status_code == 302
+    )
+    client.logout()
+    # After the cool-off the address may log in again.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=31))
+    assert _log_in(client, unit.other_leader.username, PASSWORD).status_code == 302
+
+
+def test_the_address_limit_is_the_setting_login_address_failure_limit():
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 20
+    assert settings.AXES_HANDLER == "rectify.security.AddressLimitHandler"

@@ -37,7 +37,7 @@ def test_sqlite_is_the_default_and_postgres_urls_are_parsed():
     assert sqlite["NAME"] == str(settings.BASE_DIR / "var" / "db.sqlite3")
     assert database_from_url("sqlite:////tmp/x.db")["NAME"] == "/tmp/x.db"
     pg = database_from_url("postgres://rectify:p%40ss@db.internal:5433/rectify?sslmode=require")
-    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert pg["ENGINE"] == "rectify.postgresql"
     assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
         "rectify",
         "p@ss",

@@ -14,5 +14,6 @@ class Command(BaseCommand):
         counts = reminders.send_reminders(today=timezone.localdate())
         self.stdout.write(
             "Reminders: {sent} sent, {already} already sent today, "
-            "{no_email} people without an email address.".format(**counts)
+            "{no_email} people without an email address, {failed} failed (see the log; "
+            "the next run tries them again).".format(**counts)
         )
