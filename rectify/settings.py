@@ -70,6 +70,42 @@ def database_from_url(url):
     raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
 
 
+def media_storage(env):
+    """The STORAGES["default"] entry (evidence, published notices, uploads) for MEDIA_STORAGE.
+
+    `local` (the default): files under MEDIA_ROOT. `s3`: objects in the S3_BUCKET of any
+    S3-compatible store, private; nothing is ever linked to directly, the permission-checked
+    views stream each file from the storage.
+    """
+    kind = env.get("MEDIA_STORAGE", "local")
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE: {kind!r} is neither 'local' nor 's3'.")
+    if not env.get("S3_BUCKET"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env["S3_BUCKET"],
+            # Unset: AWS itself; otherwise the address of MinIO, Ceph, a cloud's S3 API...
+            "endpoint_url": env.get("S3_ENDPOINT_URL") or None,
+            # Unset keys: boto3 looks for credentials itself (instance role, ~/.aws).
+            "access_key": env.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env.get("S3_REGION") or None,
+            "addressing_style": env.get("S3_ADDRESSING_STYLE") or None,
+            "location": env.get("S3_PREFIX", ""),
+            "default_acl": "private",
+            # Never replace an object: a second file with a taken name gets a new name, as on
+            # disk (the archive import refuses then).
+            "file_overwrite": False,
+            # Files read from the store are held in memory up to this size, then on disk.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+
+
 DEBUG = envbool("DEBUG", "False")
 
 SECRET_KEY = os.getenv("SECRET_KEY", "")
@@ -264,7 +300,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -273,8 +309,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Where MEDIA_STORAGE=local keeps the files. Never served directly: evidence and notices go
+# through views that check membership (or the public notice's unguessable address).
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "var" / "media"))
-MEDIA_URL = "media/"  # never served directly: evidence goes through a view that checks membership
+MEDIA_URL = "media/"
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
