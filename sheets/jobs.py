@@ -1,6 +1,7 @@
 """Uploaded workbooks between preview and confirmation, and the background thread.
 
-The upload is kept under MEDIA_ROOT/imports/ with a random name and an ImportJob row.
+The upload is kept in the media storage under imports/ with a random name and an ImportJob
+row; each read works on a local copy (`rectify.storage.local_copy`).
 Small files are read and written within the request; larger ones by a thread that
 records its progress in the job, which the page polls. Confirming reads the file
 again and re-plans under the inspection's lock (`apply.import_ledger`).
@@ -15,14 +16,15 @@ import os
 import threading
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from findings.access import Access
 from findings.models import User
+from rectify.storage import local_copy
 
 from .apply import import_ledger
 from .errors import ImportRefused, LedgerFileError
@@ -63,16 +65,16 @@ def _refuse_unless_importer(by, inspection):
         raise ImportNotPermitted
 
 
-def upload_dir():
-    return Path(settings.MEDIA_ROOT) / "imports"
+UPLOAD_DIR = "imports"
 
 
 def job_path(job):
-    return upload_dir() / job.stored_name
+    """The name of the job's file in the media storage."""
+    return f"{UPLOAD_DIR}/{job.stored_name}"
 
 
 def _discard_file(job):
-    job_path(job).unlink(missing_ok=True)
+    default_storage.delete(job_path(job))
 
 
 def start_import(*, inspection, upload, by):
@@ -84,16 +86,13 @@ def start_import(*, inspection, upload, by):
     if upload.size > MAX_FILE_BYTES:
         raise LedgerFileError("文件过大，不能超过 20 MB，请拆分后再导入。")
     discard_stale_uploads()
-    upload_dir().mkdir(parents=True, exist_ok=True)
-    stored_name = f"{uuid.uuid4().hex}.xlsx"
-    path = upload_dir() / stored_name
-    with open(path, "wb") as f:
-        for chunk in upload.chunks():
-            f.write(chunk)
+    name = default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}.xlsx", upload)
+    stored_name = name.removeprefix(f"{UPLOAD_DIR}/")
     try:
-        check_file(path)
+        with local_copy(name) as path:
+            check_file(path)
     except LedgerFileError:
-        os.remove(path)
+        default_storage.delete(name)
         raise
     job = ImportJob.objects.create(
         inspection=inspection,
@@ -102,7 +101,7 @@ def start_import(*, inspection, upload, by):
         stored_name=stored_name,
         state=ImportState.READING,
     )
-    if _in_background(path):
+    if _in_background(name):
         _start_thread(_plan_job, job.pk)
     else:
         _plan_job(job.pk)
@@ -141,9 +140,9 @@ def confirm_import(*, job, by):
     return job
 
 
-def _in_background(path):
+def _in_background(name):
     limit = getattr(settings, "LEDGER_IMPORT_BACKGROUND_BYTES", DEFAULT_BACKGROUND_BYTES)
-    return os.path.getsize(path) > limit
+    return default_storage.size(name) > limit
 
 
 def _start_thread(target, *args):
@@ -187,7 +186,8 @@ def _run(job_id, step):
     """Read the job's file and run `step(job, sheet)` -> (state, report); never raises."""
     job = ImportJob.objects.select_related("inspection").get(pk=job_id)
     try:
-        sheet = read_ledger(job_path(job), progress=_progress_writer(job_id))
+        with local_copy(job_path(job)) as path:
+            sheet = read_ledger(path, progress=_progress_writer(job_id))
         state, report = step(job, sheet)
         job.progress = job.total = sheet.rows
     except LedgerFileError as exc:

@@ -4,12 +4,14 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from findings.access import inspection_for
+from rectify.storage import local_copy
 
 from . import jobs
 from .errors import LedgerFileError, annotated_copy
@@ -101,9 +103,10 @@ def import_confirm(request, code, job_id):
 def import_errors(request, code, job_id):
     job, _access = _job_for_user(request, code, job_id)
     errors = job.report.get("errors")
-    path = jobs.job_path(job)
-    if job.state != ImportState.READY or not errors or not path.exists():
+    name = jobs.job_path(job)
+    if job.state != ImportState.READY or not errors or not default_storage.exists(name):
         raise Http404
-    workbook = annotated_copy(path, errors, header_row=job.report["header_row"])
+    with local_copy(name) as path:
+        workbook = annotated_copy(path, errors, header_row=job.report["header_row"])
     stem = job.filename.rsplit(".", 1)[0]
     return _xlsx_response(workbook, f"{stem}-错误.xlsx")
