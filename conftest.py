@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 # Fixtures every test needs, whatever folder it is in (see the module's docstring).
-pytest_plugins = ["tests.fixtures_security"]
+pytest_plugins = ["tests.fixtures_security", "tests.fixtures_storage"]
 
 ROOT = Path(__file__).resolve().parent
 

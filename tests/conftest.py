@@ -32,15 +32,14 @@ PASSWORD = "test-pass-123"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
-    # Static files straight from the finders (no collectstatic manifest in tests),
-    # a fast password hasher, and uploaded files in a throw-away folder.
+def _test_settings(settings):
+    # Static files straight from the finders (no collectstatic manifest in tests) and a
+    # fast password hasher; uploaded files go to a throw-away storage (fixtures_storage).
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def make_user(username, display_name, job_title=""):

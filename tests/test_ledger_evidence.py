@@ -36,11 +36,6 @@ def post_files(client, finding, *files, text="整改进展"):
     )
 
 
-def stored_files(settings):
-    root = settings.MEDIA_ROOT / "evidence"
-    return sorted(p.name for p in root.iterdir()) if root.exists() else []
-
-
 @pytest.mark.parametrize(
     ("name", "content", "detected"),
     [
@@ -90,7 +85,7 @@ def test_a_name_that_could_point_elsewhere_is_refused(name):
 
 
 def test_a_renamed_executable_is_refused_with_a_message_and_nothing_written(
-    client, unit, finding, settings
+    client, unit, finding, media
 ):
     client.force_login(unit.staff)
     response = post_files(client, finding, upload("报告.pdf", ELF))
@@ -98,19 +93,19 @@ def test_a_renamed_executable_is_refused_with_a_message_and_nothing_written(
     page = response.content.decode()
     assert "报告.pdf" in page and ("content" in page or "内容" in page)
     assert LedgerEntry.objects.count() == 0
-    assert stored_files(settings) == []
+    assert media.names("evidence") == []
     finding.refresh_from_db()
     assert finding.status == Status.NOT_STARTED
 
 
-def test_an_oversized_file_is_refused_with_a_message(client, unit, finding, settings):
+def test_an_oversized_file_is_refused_with_a_message(client, unit, finding, settings, media):
     settings.EVIDENCE_MAX_BYTES = 100
     client.force_login(unit.staff)
     response = post_files(client, finding, upload("大文件.pdf", PDF + b"0" * 200))
     assert response.status_code == 400
     page = response.content.decode()
     assert "大文件.pdf" in page and "100" in page
-    assert Evidence.objects.count() == 0 and stored_files(settings) == []
+    assert Evidence.objects.count() == 0 and media.names("evidence") == []
 
 
 def test_a_path_traversal_name_is_refused_in_the_form_with_a_message(unit, finding):
@@ -127,7 +122,7 @@ def test_a_path_traversal_name_is_refused_in_the_form_with_a_message(unit, findi
     assert "..\\..\\settings.pdf" in str(form.errors["files"])
 
 
-def test_a_chinese_filename_round_trips(client, unit, finding, settings):
+def test_a_chinese_filename_round_trips(client, unit, finding, media):
     client.force_login(unit.staff)
     response = post_files(client, finding, pdf("会议记录.pdf"), upload("现场照片.png", PNG))
     assert response.status_code == 302
@@ -136,7 +131,7 @@ def test_a_chinese_filename_round_trips(client, unit, finding, settings):
     assert first.sha256 == hashlib.sha256(PDF).hexdigest()
     # stored under a random name, outside static, without the uploader's name
     assert "会议" not in first.file.name and first.file.name.startswith("evidence/")
-    assert len(stored_files(settings)) == 2
+    assert len(media.names("evidence")) == 2
 
     client.force_login(unit.inspector)  # any member may download
     response = client.get(
@@ -151,7 +146,7 @@ def test_a_chinese_filename_round_trips(client, unit, finding, settings):
     assert f"filename*=utf-8''{quote('会议记录.pdf')}" in disposition
 
 
-def test_files_are_removed_when_the_transaction_fails(unit, finding, settings, monkeypatch):
+def test_files_are_removed_when_the_transaction_fails(unit, finding, media, monkeypatch):
     original = Evidence.save
     calls = []
 
@@ -170,7 +165,7 @@ def test_files_are_removed_when_the_transaction_fails(unit, finding, settings, m
             text="x",
             files=[check_upload(pdf("一.pdf")), check_upload(pdf("二.pdf"))],
         )
-    assert stored_files(settings) == []
+    assert media.names("evidence") == []
     assert LedgerEntry.objects.count() == 0 and Evidence.objects.count() == 0
 
 

@@ -106,7 +106,7 @@ def test_the_ledger_page_links_to_import_export_and_template(client, unit):
     assert upload_url(unit.inspection) not in html.content.decode()
 
 
-def test_upload_previews_and_confirm_writes_with_the_import_reason(client, unit, tmp_path):
+def test_upload_previews_and_confirm_writes_with_the_import_reason(client, unit, tmp_path, media):
     path = simple_ledger(tmp_path / "台账.xlsx", 3)
     client.force_login(unit.staff)
 
@@ -116,6 +116,7 @@ def test_upload_previews_and_confirm_writes_with_the_import_reason(client, unit,
     assert response.status_code == 302 and response.url == job_url(job)
     assert job.state == ImportState.READY
     assert not Finding.objects.exists()
+    assert media.names("imports") == [jobs.job_path(job)]  # kept until confirmed
     preview = client.get(job_url(job)).content.decode()
     assert "预览" in preview and "确认导入" in preview and "问题2" in preview
 
@@ -127,11 +128,13 @@ def test_upload_previews_and_confirm_writes_with_the_import_reason(client, unit,
     assert Finding.objects.count() == 3 and Measure.objects.count() == 3
     record = Finding.history.first()
     assert (record.history_change_reason, record.history_user) == ("导入：台账.xlsx", unit.staff)
-    assert not jobs.job_path(job).exists()  # the upload is not kept after import
+    assert media.names() == []  # the upload is not kept after import
     assert "已导入" in client.get(job_url(job)).content.decode()
 
 
-def test_a_bad_file_is_refused_on_the_upload_page_and_nothing_is_kept(client, unit, tmp_path):
+def test_a_bad_file_is_refused_on_the_upload_page_and_nothing_is_kept(
+    client, unit, tmp_path, media
+):
     path = tmp_path / "notes.xlsx"
     path.write_text("不是表格", encoding="utf-8")
     client.force_login(unit.principal)
@@ -141,7 +144,7 @@ def test_a_bad_file_is_refused_on_the_upload_page_and_nothing_is_kept(client, un
     assert response.status_code == 200
     assert "不是 Excel 工作簿（.xlsx）文件，请选择 .xlsx 文件。" in response.content.decode()
     assert not ImportJob.objects.exists()
-    assert not jobs.upload_dir().exists() or not any(jobs.upload_dir().iterdir())
+    assert media.names() == []
 
 
 def test_errors_are_shown_and_downloadable_as_the_workbook_with_an_error_column(
@@ -273,7 +276,7 @@ def test_the_preview_reads_in_english_when_english_is_chosen(client, unit, tmp_p
     assert "Preview" in page and "Confirm the import" in page
 
 
-def test_uploads_never_confirmed_are_deleted_after_a_day(client, unit, tmp_path):
+def test_uploads_never_confirmed_are_deleted_after_a_day(client, unit, tmp_path, media):
     client.force_login(unit.staff)
     upload(client, unit.inspection, simple_ledger(tmp_path / "old.xlsx", 1))
     old = ImportJob.objects.get()
@@ -283,7 +286,8 @@ def test_uploads_never_confirmed_are_deleted_after_a_day(client, unit, tmp_path)
     upload(client, unit.inspection, simple_ledger(tmp_path / "new.xlsx", 1))
     old.refresh_from_db()
     assert old.state == ImportState.FAILED
-    assert not jobs.job_path(old).exists()
+    assert jobs.job_path(old) not in media.names("imports")
+    assert len(media.names("imports")) == 1  # the new upload's
     assert "预览后超过一天未确认" in client.get(job_url(old)).content.decode()
 
 
