@@ -96,7 +96,9 @@ def media_storage(env):
             "region_name": env.get("S3_REGION") or None,
             "addressing_style": env.get("S3_ADDRESSING_STYLE") or None,
             "location": env.get("S3_PREFIX", ""),
-            "default_acl": "private",
+            # The canned ACL sent with each object; empty sends none, for AWS buckets whose
+            # ACLs are disabled (they refuse any but bucket-owner-full-control).
+            "default_acl": env.get("S3_ACL", "private") or None,
             # Never replace an object: a second file with a taken name gets a new name, as on
             # disk (the archive import refuses then).
             "file_overwrite": False,

@@ -20,6 +20,7 @@ from sheets.models import ImportJob, ImportState
 
 from .fixtures_ledger import upload
 from .fixtures_sheet import simple_ledger
+from .fixtures_storage import BUCKET, s3_client
 
 
 def files_on_disk(root):
@@ -64,6 +65,8 @@ def test_local_disk_is_the_default_and_s3_is_chosen_by_media_storage():
     )
     assert (options["access_key"], options["secret_key"]) == ("key", "secret")
     assert options["default_acl"] == "private" and options["file_overwrite"] is False
+    no_acl = media_storage({"MEDIA_STORAGE": "s3", "S3_BUCKET": "rectify", "S3_ACL": ""})
+    assert no_acl["OPTIONS"]["default_acl"] is None
 
 
 def test_s3_without_a_bucket_or_an_unknown_storage_refuses_to_start():
@@ -85,8 +88,12 @@ def test_an_evidence_upload_lands_in_the_bucket_and_nothing_under_media_root(
 
     assert response.status_code == 302
     evidence = Evidence.objects.get()
-    assert s3_media.bucket_keys() == [f"{s3_media.prefix}/{evidence.file.name}"]
+    key = f"{s3_media.prefix}/{evidence.file.name}"
+    assert s3_media.bucket_keys() == [key]
     assert files_on_disk(settings.MEDIA_ROOT) == []
+    grants = s3_client(s3_media.endpoint).get_object_acl(Bucket=BUCKET, Key=key)["Grants"]
+    assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the owner's only
+    assert grants[0]["Grantee"]["Type"] == "CanonicalUser"
     assert evidence.sha256 == hashlib.sha256(content).hexdigest()
 
     client.force_login(unit.inspector)
