@@ -7,7 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.history_admin import ReadOnlyHistoryAdmin
 
-from .models import Area, Finding, Inspection, Measure, Membership, Organisation, User
+from .models import (
+    Area,
+    Finding,
+    Inspection,
+    Measure,
+    Membership,
+    Office,
+    OfficeMembership,
+    Organisation,
+    ProblemCategory,
+    Round,
+    User,
+)
 
 
 class TemporaryPasswordMixin:
@@ -171,3 +183,36 @@ class MeasureAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["finding__area__inspection"]
     search_fields = ["text"]
     autocomplete_fields = ["owner"]
+
+
+# --- the inspection office ----------------------------------------------------------------
+
+
+class OfficeMembershipInline(admin.TabularInline):
+    model = OfficeMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class RoundInline(admin.TabularInline):
+    model = Round
+    extra = 0
+
+
+class ProblemCategoryInline(admin.TabularInline):
+    model = ProblemCategory
+    extra = 0
+
+
+@admin.register(Office)
+class OfficeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["name", "short_name", "green_days", "yellow_days"]
+    search_fields = ["name", "short_name"]
+    inlines = [OfficeMembershipInline, RoundInline, ProblemCategoryInline]
+
+
+@admin.register(Round)
+class RoundAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "office", "year", "number"]
+    list_filter = ["office"]
+    search_fields = ["office__name", "groups"]

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "sheets",
     "ledger",
     "reports",
+    "oversight",
     "archive",
     "demo",
 ]

@@ -1,0 +1,128 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from findings.selectors import findings_of_inspection
+
+from . import selectors, services
+from .forms import IssueForm, StepForm
+from .models import ReplyEvidence
+
+
+@login_required
+def office_home(request):
+    """The offices the user belongs to, with their rounds."""
+    memberships = selectors.office_memberships(request.user)
+    return render(request, "oversight/office_home.html", {"memberships": memberships})
+
+
+@login_required
+def unit_orders(request, code):
+    """The 督办 of one unit's inspection: for the unit's members and the round's office."""
+    inspection, viewer = selectors.get_inspection_for_viewer(request.user, code)
+    return render(
+        request,
+        "oversight/unit_orders.html",
+        {
+            "inspection": inspection,
+            "viewer": viewer,
+            "orders": selectors.orders_of_inspection(inspection),
+        },
+    )
+
+
+@login_required
+def order_new(request, code):
+    inspection, viewer = selectors.get_inspection_for_viewer(request.user, code, supervisor=True)
+    findings = list(findings_of_inspection(inspection))
+    initial = {"finding": request.GET.get("finding")}
+    form = IssueForm(request.POST or None, findings=findings, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                order = services.issue_order(
+                    inspection=inspection, by=request.user, **form.cleaned_data
+                )
+            except services.NotPermitted as refused:
+                raise PermissionDenied from refused
+            except services.SupervisionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The supervision order has been issued."))
+                return redirect("oversight:order_detail", order.public_id)
+        status = 400
+    return render(
+        request,
+        "oversight/order_new.html",
+        {"inspection": inspection, "form": form},
+        status=status,
+    )
+
+
+def _render_order(request, order, viewer, *, form=None, status=200):
+    return render(
+        request,
+        "oversight/order_detail.html",
+        {
+            "order": order,
+            "inspection": order.inspection,
+            "viewer": viewer,
+            "steps": selectors.order_steps(order),
+            "actions": services.available_actions(order=order, user=request.user),
+            "form": form or StepForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def order_detail(request, public_id):
+    order, viewer = selectors.get_order_for_user(request.user, public_id)
+    return _render_order(request, order, viewer)
+
+
+@login_required
+@require_POST
+def order_step(request, public_id, action):
+    order, viewer = selectors.get_order_for_user(request.user, public_id)
+    if action not in services.ACTIONS:
+        raise Http404
+    t = services.transition_for(order, action)
+    if t is not None and not services.may_act(t.actor, user=request.user, order=order):
+        raise PermissionDenied
+    form = StepForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_order(request, order, viewer, form=form, status=400)
+    try:
+        services.take_step(order=order, by=request.user, action=action, **form.cleaned_data)
+    except services.NotPermitted as refused:
+        raise PermissionDenied from refused
+    except services.SupervisionError as error:
+        form.add_error(None, str(error))
+        order.refresh_from_db()
+        return _render_order(request, order, viewer, form=form, status=400)
+    messages.success(request, _("Recorded."))
+    return redirect("oversight:order_detail", order.public_id)
+
+
+@login_required
+def reply_evidence(request, public_id, evidence_id):
+    order, _viewer = selectors.get_order_for_user(request.user, public_id)
+    evidence = get_object_or_404(ReplyEvidence, public_id=evidence_id, step__order=order)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
