@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from findings.models import Inspection, Membership, OfficeMembership, OfficeRole, Round
 
-from .models import SupervisionOrder, SupervisionStep
+from .models import OPEN_ORDER_STATES, SupervisionOrder, SupervisionStep
 
 
 def office_memberships(user):
@@ -17,6 +17,17 @@ def office_memberships(user):
         .select_related("office")
         .prefetch_related("office__rounds")
         .order_by("office__name")
+    )
+
+
+def open_orders_of_my_units(user):
+    """Open 督办 addressed to the units the user is a member of (newest first)."""
+    return list(
+        SupervisionOrder.objects.filter(
+            inspection__organisation__memberships__user=user, state__in=OPEN_ORDER_STATES
+        )
+        .select_related("inspection__organisation", "finding__area", "issued_by")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -15,9 +15,15 @@ from .models import ReplyEvidence
 
 @login_required
 def office_home(request):
-    """The offices the user belongs to, with their rounds."""
-    memberships = selectors.office_memberships(request.user)
-    return render(request, "oversight/office_home.html", {"memberships": memberships})
+    """The offices the user belongs to, with their rounds; open 督办 to the user's units."""
+    return render(
+        request,
+        "oversight/office_home.html",
+        {
+            "memberships": selectors.office_memberships(request.user),
+            "orders": selectors.open_orders_of_my_units(request.user),
+        },
+    )
 
 
 @login_required
