@@ -2,8 +2,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from findings.models import Inspection, ProblemCategory
 from ledger.evidence import EvidenceRefused, allowed_extensions, check_upload
 from ledger.forms import DateInput, MultipleFileField
+
+from .dashboard import FILTERS
 
 
 class IssueForm(forms.Form):
@@ -48,3 +51,38 @@ class StepForm(forms.Form):
         if errors:
             raise ValidationError(errors)
         return checked
+
+
+class BehindForm(forms.Form):
+    """Which list behind a dashboard number: ?show=overdue&unit=<code>&category=<id>|none."""
+
+    show = forms.ChoiceField(choices=[(name, name) for name in FILTERS], required=False)
+    unit = forms.SlugField(required=False)
+    category = forms.CharField(required=False)
+
+    def __init__(self, *args, round_, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round_
+
+    def clean_unit(self):
+        code = self.cleaned_data["unit"]
+        if not code:
+            return None
+        inspection = Inspection.objects.filter(round=self.round, code=code).first()
+        if inspection is None:
+            raise ValidationError(_("No unit of this round has that code."))
+        return inspection
+
+    def clean(self):
+        data = super().clean()
+        value = data.get("category") or ""
+        data["uncategorised"] = value == "none"
+        data["category"] = None
+        if value and value != "none":
+            category = ProblemCategory.objects.filter(
+                office=self.round.office_id, pk=value if value.isdigit() else None
+            ).first()
+            if category is None:
+                raise ValidationError(_("No category of this office has that number."))
+            data["category"] = category
+        return data

@@ -1,15 +1,19 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from findings.selectors import findings_of_inspection
 
-from . import selectors, services
-from .forms import IssueForm, StepForm
+from . import dashboard, selectors, services
+from .export import dashboard_workbook
+from .forms import BehindForm, IssueForm, StepForm
 from .models import ReplyEvidence
 
 
@@ -132,3 +136,49 @@ def reply_evidence(request, public_id, evidence_id):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- the round dashboard ------------------------------------------------------------------
+
+
+@login_required
+def round_dashboard(request, office_id, round_id):
+    round_, role = selectors.get_round_for_user(request.user, office_id, round_id)
+    board = dashboard.round_dashboard(round_)
+    return render(
+        request, "oversight/round_dashboard.html", {"round": round_, "role": role, "board": board}
+    )
+
+
+@login_required
+def round_findings(request, office_id, round_id):
+    """The read-only list behind one number of the dashboard."""
+    round_, _role = selectors.get_round_for_user(request.user, office_id, round_id)
+    form = BehindForm(request.GET, round_=round_)
+    if not form.is_valid():
+        raise Http404
+    data = form.cleaned_data
+    findings = dashboard.findings_behind(
+        round_,
+        name=data["show"] or "all",
+        today=timezone.localdate(),
+        inspection=data["unit"],
+        category=data["category"],
+        uncategorised=data["uncategorised"],
+    )
+    return render(
+        request,
+        "oversight/round_findings.html",
+        {"round": round_, "findings": findings, "filters": data},
+    )
+
+
+@login_required
+def round_export(request, office_id, round_id):
+    round_, _role = selectors.get_round_for_user(request.user, office_id, round_id)
+    board = dashboard.round_dashboard(round_)
+    buffer = io.BytesIO()
+    dashboard_workbook(board).save(buffer)
+    buffer.seek(0)
+    name = f"{round_.office.short_name or round_.office.name}-{round_}-整改统计.xlsx"
+    return FileResponse(buffer, as_attachment=True, filename=name)
