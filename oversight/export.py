@@ -2,7 +2,7 @@
 
 from openpyxl.styles import Font
 
-from findings.xlsx import SafeSheet, new_workbook
+from sheets.xlsx import SafeSheet, new_workbook
 
 FIGURES = ["问题数", "已完成整改", "阶段性销号", "未销号", "完成率（%）", "逾期", "曾退回"]
 UNIT_HEADER = ["单位", "巡察组", *FIGURES, "督办未办结"]
