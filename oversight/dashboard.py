@@ -7,9 +7,10 @@ has no "extended" column.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from findings.models import SIGNED_OFF_STATUSES, Finding, Inspection, ProblemCategory, Status
@@ -159,40 +160,40 @@ def round_dashboard(round_, today=None, *, weeks=12):
     )
 
 
-def _end_of(day):
-    return timezone.make_aware(datetime.combine(day, time.max))
-
-
 def weekly_trend(round_, today, *, weeks=12):
     """As-of figures at the end of each of the last `weeks` weeks (Sundays, and today),
     from the history: findings recorded by then, and signed off as complete by then
-    (the latest sign-off or reopen entry of each finding up to that moment)."""
+    (the latest sign-off or reopen entry of each finding up to that day)."""
     ends = [today - timedelta(days=today.weekday() + 1 + 7 * i) for i in range(weeks - 1)]
     ends = sorted([*ends, today])
-    created = sorted(
-        Finding.history.filter(area__inspection__round=round_, history_type="+").values_list(
-            "history_date", flat=True
-        )
+    created = (
+        Finding.history.filter(area__inspection__round=round_, history_type="+")
+        .annotate(day=TruncDate("history_date"))
+        .order_by("day")
+        .values_list("day")
+        .annotate(n=Count("history_id"))
     )
     entries = (
         LedgerEntry.objects.filter(
             finding__area__inspection__round=round_,
             kind__in=(EntryKind.SIGN_OFF, EntryKind.SIGN_OFF_ONGOING, EntryKind.REOPEN),
         )
+        .annotate(day=TruncDate("created_at"))
         .order_by("created_at", "id")
-        .values_list("finding_id", "kind", "created_at")
+        .values_list("finding_id", "kind", "day")
     )
-    entries = list(entries)
-    result = []
+    created, entries = list(created), list(entries)
+    result, state, signed, recorded, c, e = [], {}, 0, 0, 0, 0
     for end in ends:
-        moment = _end_of(end)
-        state = {}
-        for finding_id, kind, created_at in entries:
-            if created_at > moment:
-                break
+        while c < len(created) and created[c][0] <= end:
+            recorded += created[c][1]
+            c += 1
+        while e < len(entries) and entries[e][2] <= end:
+            finding_id, kind, _day = entries[e]
+            signed += (kind == EntryKind.SIGN_OFF) - (state.get(finding_id) == EntryKind.SIGN_OFF)
             state[finding_id] = kind
-        signed = sum(1 for kind in state.values() if kind == EntryKind.SIGN_OFF)
-        result.append(Week(end, sum(1 for when in created if when <= moment), signed))
+            e += 1
+        result.append(Week(end, recorded, signed))
     return result
 
 
