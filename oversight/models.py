@@ -144,3 +144,41 @@ class ReplyEvidence(EvidenceFile):
                 name="oversight_evidence_type_valid",
             ),
         ]
+
+
+def summary_path(summary, filename):
+    return f"round-summaries/{summary.public_id}/{filename}"
+
+
+class RoundSummary(WrittenOnce):
+    """A published version of the round summary (the notice of a whole round), frozen:
+    its paragraphs, its HTML and PDF with their SHA-256, never rendered again."""
+
+    round = models.ForeignKey(
+        "findings.Round", models.PROTECT, related_name="summaries", verbose_name=_("round")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        User, models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
+    as_of = models.DateField(_("figures as of"))
+    paragraphs = models.JSONField(_("paragraphs"), default=list)
+    html = models.FileField(_("HTML file"), upload_to=summary_path, max_length=300)
+    html_sha256 = models.CharField(_("SHA-256 of the HTML"), max_length=64)
+    pdf = models.FileField(_("PDF file"), upload_to=summary_path, max_length=300)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+
+    class Meta:
+        verbose_name = _("round summary")
+        verbose_name_plural = _("round summaries")
+        ordering = ["round", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "number"], name="oversight_roundsummary_number_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.round} · 第{self.number}版"

@@ -3,18 +3,20 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from findings.models import OfficeRole
 from findings.selectors import findings_of_inspection
+from reports import render as notice_render
 
-from . import dashboard, selectors, services
+from . import dashboard, selectors, services, summary
 from .export import dashboard_workbook
 from .forms import BehindForm, IssueForm, StepForm
-from .models import ReplyEvidence
+from .models import ReplyEvidence, RoundSummary
 
 
 @login_required
@@ -182,3 +184,60 @@ def round_export(request, office_id, round_id):
     buffer.seek(0)
     name = f"{round_.office.short_name or round_.office.name}-{round_}-整改统计.xlsx"
     return FileResponse(buffer, as_attachment=True, filename=name)
+
+
+# --- the round summary --------------------------------------------------------------------
+
+
+@login_required
+def round_summary(request, office_id, round_id):
+    """The round summary as it reads now, with its published versions."""
+    round_, role = selectors.get_round_for_user(request.user, office_id, round_id)
+    document = summary.build_summary(round_, dashboard.round_dashboard(round_))
+    return render(
+        request,
+        "oversight/round_summary.html",
+        {
+            "round": round_,
+            "document": document,
+            "may_publish": role == OfficeRole.SUPERVISOR,
+            "versions": round_.summaries.select_related("published_by").order_by("-number"),
+        },
+    )
+
+
+@login_required
+def round_summary_pdf(request, office_id, round_id):
+    round_, _role = selectors.get_round_for_user(request.user, office_id, round_id)
+    document = summary.build_summary(round_, dashboard.round_dashboard(round_))
+    pdf = notice_render.notice_pdf(document, draft=True)
+    return HttpResponse(pdf, content_type="application/pdf")
+
+
+@login_required
+@require_POST
+def round_summary_publish(request, office_id, round_id):
+    round_, role = selectors.get_round_for_user(request.user, office_id, round_id)
+    if role != OfficeRole.SUPERVISOR:
+        raise PermissionDenied
+    try:
+        version = summary.summary_publish(round_=round_, by=request.user)
+    except services.NotPermitted as refused:
+        raise PermissionDenied from refused
+    except services.SupervisionError as error:
+        messages.error(request, str(error))
+        return redirect("oversight:round_summary", office_id, round_id)
+    messages.success(request, _("Version %(number)s is published.") % {"number": version.number})
+    return redirect("oversight:round_summary", office_id, round_id)
+
+
+def public_round_summary(request, public_id):
+    """A published round summary as HTML: no login, served from its frozen file."""
+    version = get_object_or_404(RoundSummary, public_id=public_id)
+    return FileResponse(version.html.open("rb"), content_type="text/html; charset=utf-8")
+
+
+def public_round_summary_pdf(request, public_id):
+    version = get_object_or_404(RoundSummary.objects.select_related("round"), public_id=public_id)
+    name = f"{version.round}-v{version.number}.pdf"
+    return FileResponse(version.pdf.open("rb"), content_type="application/pdf", filename=name)
