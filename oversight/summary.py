@@ -103,7 +103,9 @@ def summary_publish(*, round_, by):
         as_of=board.today,
         paragraphs=paragraphs,
     )
-    html = render.notice_html(document, draft=False, links=[("pdf/", "下载PDF版")]).encode()
+    html = render.notice_html(
+        document, draft=False, links=[("pdf/", "下载PDF版")], embed_styles=True
+    ).encode()
     pdf = render.notice_pdf(document, draft=False)
     summary.html_sha256, summary.pdf_sha256 = render.sha256(html), render.sha256(pdf)
     summary.html.save("summary.html", ContentFile(html), save=False)

@@ -232,9 +232,13 @@ def round_summary_publish(request, office_id, round_id):
 
 
 def public_round_summary(request, public_id):
-    """A published round summary as HTML: no login, served from its frozen file."""
+    """A published round summary as HTML: no login, served from its frozen file, with a
+    policy allowing exactly its own <style> elements (as reports.views.public_notice)."""
     version = get_object_or_404(RoundSummary, public_id=public_id)
-    return FileResponse(version.html.open("rb"), content_type="text/html; charset=utf-8")
+    with version.html.open("rb") as f:
+        response = HttpResponse(f.read(), content_type="text/html; charset=utf-8")
+    response._csp_replace = {"style-src": notice_render.style_hashes(response.content)}
+    return response
 
 
 def public_round_summary_pdf(request, public_id):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from ledger.models import AppendOnly
 from oversight import dashboard, services, summary
 from oversight.models import RoundSummary
+from reports import render
 
 from .conftest import make_unit
 from .test_office_dashboard import _signed_off
@@ -45,7 +46,9 @@ def test_publishing_freezes_the_html_and_pdf_and_a_change_makes_a_new_version(cl
     assert first.pdf.open("rb").read().startswith(b"%PDF")
     assert "整改完成率25%" in html.decode()
     response = client.get(reverse("oversight:public_summary", args=[first.public_id]))
-    assert b"".join(response.streaming_content) == html
+    assert response.content == html
+    for source in render.style_hashes(html):
+        assert source in response["Content-Security-Policy"]
     pdf = client.get(reverse("oversight:public_summary_pdf", args=[first.public_id]))
     assert pdf["Content-Type"] == "application/pdf"
 
