@@ -4,8 +4,9 @@ These are core models because the unit's own models point at them (an inspection
 belongs to a round, a finding has a category). The office's work (督办, the dashboard,
 the round summary) lives in the oversight app, which findings never imports.
 
-The office read rule is `office_inspection_ids`: an office member reads, without a
-membership in the unit, exactly the inspections of their office's rounds, read-only.
+The office read rule is `office_inspections`: an office member reads, without a
+membership in the unit, exactly the inspections of their office's rounds, read-only;
+findings.access asks it for every page of a unit.
 """
 
 from django.db import models
@@ -140,21 +141,26 @@ class ProblemCategory(models.Model):
 # --- the office read rule ---------------------------------------------------------------------
 
 
-def office_inspection_ids(user):
+# The role name the policy's one query gives the office's inspections (no unit role has it).
+OFFICE_READER = "office"
+
+
+def office_inspections(user):
     """The inspections this user reads as an office member: those of their office's rounds.
 
-    One query (none for an anonymous user). Reading only: no office role writes to a
-    unit's ledger or notice.
+    Reading only: no office role writes to a unit's ledger or notice. The access policy
+    (findings.access) asks this in the same query as the memberships.
     """
-    if not user.is_authenticated:
-        return frozenset()
     from .models import Inspection
 
-    return frozenset(
-        Inspection.objects.filter(round__office__memberships__user=user).values_list(
-            "pk", flat=True
-        )
-    )
+    return Inspection.objects.filter(round__office__memberships__user=user)
+
+
+def office_inspection_ids(user):
+    """The ids of `office_inspections` (one query; none for an anonymous user)."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(office_inspections(user).values_list("pk", flat=True))
 
 
 def office_role(user, office):

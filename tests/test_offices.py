@@ -3,7 +3,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from findings.models import Office, OfficeMembership, OfficeRole, ProblemCategory, Round
+from findings.access import Access
+from findings.models import Inspection, Office, OfficeMembership, OfficeRole, ProblemCategory, Round
 from findings.offices import office_inspection_ids, office_role
 from oversight import services
 
@@ -87,3 +88,21 @@ def test_a_category_in_use_cannot_be_deleted(unit, district):
     services.set_category(finding=finding, by=unit.staff, category=district.categories[0])
     with pytest.raises(Exception, match="protected"), transaction.atomic():
         ProblemCategory.objects.get(pk=district.categories[0].pk).delete()
+
+
+def test_the_access_policy_lets_the_office_read_its_rounds_units_and_write_nothing(
+    unit, other_unit, district, other_district, django_assert_num_queries
+):
+    finding = unit.add_findings(1)[0]
+    with django_assert_num_queries(1):
+        access = Access.of(district.clerk)
+    assert access.may_read(unit.inspection)
+    assert not access.may_read(other_unit.inspection)
+    assert not Access.of(other_district.director).may_read(unit.inspection)
+    for person in (district.director, district.clerk):
+        access = Access.of(person)
+        assert not (access.may_write(unit.inspection) or access.may_import(unit.inspection))
+        assert not (access.may_edit_notice(unit.inspection) or access.may_edit(finding))
+        assert access.available_actions(finding) == []
+    readable = Inspection.objects.filter(Access.of(district.clerk).inspection_filter())
+    assert list(readable) == [unit.inspection]
