@@ -7,13 +7,16 @@ order with update_fields and a history change reason, and appends one step.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from findings.access import Access
-from findings.models import Finding, Membership, OfficeRole, Role
+from findings.models import Finding, Membership, OfficeRole, Role, User
 from findings.offices import office_role
 from ledger.evidence import FileWrites
 
@@ -118,6 +121,40 @@ def _check_deadline(reply_deadline):
         raise SupervisionError(_("The reply deadline cannot be in the past."))
 
 
+def _email_step(order, step):
+    """Tell the other side by email, after the commit: the unit's principals of an order
+    issued or pressed again, the office's 督办 staff of an acknowledgement or a reply."""
+    if step.kind in (StepKind.ISSUE, StepKind.PRESS):
+        people = User.objects.filter(
+            memberships__organisation_id=order.inspection.organisation_id,
+            memberships__role=Role.PRINCIPAL,
+        )
+    elif step.kind in (StepKind.ACKNOWLEDGE, StepKind.REPLY):
+        people = User.objects.filter(
+            office_memberships__office_id=order.office_id,
+            office_memberships__role=OfficeRole.SUPERVISOR,
+        )
+    else:
+        return
+    emails = sorted({u.email for u in people if u.email and u.pk != step.author_id})
+    if not emails:
+        return
+    url = settings.SITE_URL.rstrip("/") + reverse("oversight:order_detail", args=[order.public_id])
+    subject = f"【督办·{step.get_kind_display()}】{order.inspection.organisation.name}"
+    body = "\n".join(
+        line
+        for line in [
+            f"{step.author}：{step.get_kind_display()}",
+            f"督办事项：{order.text}",
+            f"说明：{step.text}" if step.text and step.kind != StepKind.ISSUE else "",
+            f"回复期限：{order.reply_deadline:%Y-%m-%d}",
+            url,
+        ]
+        if line
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, emails, fail_silently=True))
+
+
 def _save_order(order, fields, action, *, by):
     order._change_reason = REASONS[action]
     order._history_user = by
@@ -147,7 +184,7 @@ def issue_order(*, inspection, by, text, reply_deadline, finding=None):
         order._change_reason = REASONS["issue"]
         order._history_user = by
         order.save()
-        SupervisionStep.objects.create(
+        step = SupervisionStep.objects.create(
             order=order,
             kind=StepKind.ISSUE,
             author=by,
@@ -156,6 +193,7 @@ def issue_order(*, inspection, by, text, reply_deadline, finding=None):
             state_before=OrderState.ISSUED,
             state_after=OrderState.ISSUED,
         )
+        _email_step(order, step)
     return order
 
 
@@ -169,7 +207,7 @@ def take_step(*, order, by, action, text="", reply_deadline=None, files=()):
     with FileWrites() as writes, transaction.atomic():
         order = (
             SupervisionOrder.objects.select_for_update(of=("self",))
-            .select_related("inspection")
+            .select_related("inspection__organisation")
             .get(pk=order.pk)
         )
         t = transition_for(order, action)
@@ -204,6 +242,7 @@ def take_step(*, order, by, action, text="", reply_deadline=None, files=()):
         )
         for checked in files:
             writes.save(ReplyEvidence(step=step), checked)
+        _email_step(order, step)
     return step
 
 

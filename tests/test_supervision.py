@@ -271,3 +271,32 @@ def test_postgresql_refuses_to_rewrite_steps_evidence_and_order_history(order, u
             connection.cursor() as cursor,
         ):
             cursor.execute(sql)
+
+
+def test_each_side_hears_of_the_others_step_by_email(
+    unit, district, mailoutbox, django_capture_on_commit_callbacks
+):
+    unit.principal.email = "principal@example.org"
+    unit.principal.save()
+    district.director.email = "office@example.org"
+    district.director.save()
+    district.clerk.email = "clerk@example.org"
+    district.clerk.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.issue_order(
+            inspection=unit.inspection,
+            by=district.director,
+            text="请报告进展",
+            reply_deadline=_soon(),
+        )
+    assert [m.to for m in mailoutbox] == [["principal@example.org"]]
+    assert "请报告进展" in mailoutbox[0].body and str(order.public_id) in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        _step(order, unit.principal, "acknowledge")
+        _step(order, unit.principal, "reply", text="已整改到位")
+    # the office's 督办 staff hear of it; its read-only member does not
+    assert [m.to for m in mailoutbox[1:]] == [["office@example.org"], ["office@example.org"]]
+    assert "已整改到位" in mailoutbox[2].body
+    with django_capture_on_commit_callbacks(execute=True):
+        _step(order, district.director, "close")
+    assert len(mailoutbox) == 3
