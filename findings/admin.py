@@ -13,11 +13,7 @@ from .models import (
     Inspection,
     Measure,
     Membership,
-    Office,
-    OfficeMembership,
     Organisation,
-    ProblemCategory,
-    Round,
     User,
 )
 
@@ -183,36 +179,3 @@ class MeasureAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["finding__area__inspection"]
     search_fields = ["text"]
     autocomplete_fields = ["owner"]
-
-
-# --- the inspection office ----------------------------------------------------------------
-
-
-class OfficeMembershipInline(admin.TabularInline):
-    model = OfficeMembership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-class RoundInline(admin.TabularInline):
-    model = Round
-    extra = 0
-
-
-class ProblemCategoryInline(admin.TabularInline):
-    model = ProblemCategory
-    extra = 0
-
-
-@admin.register(Office)
-class OfficeAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["name", "short_name", "green_days", "yellow_days"]
-    search_fields = ["name", "short_name"]
-    inlines = [OfficeMembershipInline, RoundInline, ProblemCategoryInline]
-
-
-@admin.register(Round)
-class RoundAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["__str__", "office", "year", "number"]
-    list_filter = ["office"]
-    search_fields = ["office__name", "groups"]

@@ -126,7 +126,6 @@ class World:
             inspection=unit.inspection, by=district.director, text="请报告", reply_deadline=soon
         )
 
-
     def import_job(self, path):
         return jobs.start_import(
             inspection=self.unit.inspection,
