@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('findings', '0007_offices'),
+        ('findings', '0008_offices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('findings', '0007_offices'),
+        ('findings', '0008_offices'),
         ('oversight', '0002_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,7 +11,7 @@ from rectify.append_only import append_only
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('findings', '0006_user_admin_role'),
+        ('findings', '0007_history_change_reason_text'),
     ]
 
     operations = [
