@@ -84,7 +84,7 @@ def test_one_digest_per_person_per_day_by_email_and_in_the_app(client, unit, dis
     today = timezone.localdate()
 
     counts = send_reminders(today=today)
-    assert counts == {"sent": 2, "already": 0, "no_email": 2}  # leader, principal: no email
+    assert counts == {"sent": 2, "already": 0, "no_email": 2, "failed": 0}  # leader, principal: no email
     assert sorted(m.to[0] for m in mail.outbox) == ["office@example.org", "staff@example.org"]
     office_mail = next(m for m in mail.outbox if m.to == ["office@example.org"]).body
     assert "已逾期（1项）" in office_mail and "五天后到期" not in office_mail
@@ -95,7 +95,7 @@ def test_one_digest_per_person_per_day_by_email_and_in_the_app(client, unit, dis
     assert "逾期问题" in digest.body
 
     again = send_reminders(today=today)
-    assert again == {"sent": 0, "already": 4, "no_email": 0}
+    assert again == {"sent": 0, "already": 4, "no_email": 0, "failed": 0}
     assert len(mail.outbox) == 2
     assert ReminderSent.objects.count() == 4
 
