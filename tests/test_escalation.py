@@ -84,7 +84,8 @@ def test_one_digest_per_person_per_day_by_email_and_in_the_app(client, unit, dis
     today = timezone.localdate()
 
     counts = send_reminders(today=today)
-    assert counts == {"sent": 2, "already": 0, "no_email": 2, "failed": 0}  # leader, principal: no email
+    # the leader and the principal have no email address
+    assert counts == {"sent": 2, "already": 0, "no_email": 2, "failed": 0}
     assert sorted(m.to[0] for m in mail.outbox) == ["office@example.org", "staff@example.org"]
     office_mail = next(m for m in mail.outbox if m.to == ["office@example.org"]).body
     assert "已逾期（1项）" in office_mail and "五天后到期" not in office_mail
