@@ -12,12 +12,13 @@ the table of findings.workflow.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from . import workflow
 from .models import Finding, Inspection, Membership, Role
+from .offices import OFFICE_READER, office_inspections
 
 # Members who take part in the ledger; inspectors read only.
 WRITER_ROLES = frozenset({Role.STAFF, Role.LEADER, Role.PRINCIPAL})
@@ -65,17 +66,29 @@ _UNIT = "area__inspection__organisation_id__in"  # a finding's unit, in query fi
 class Access:
     """What one user may do, from their memberships ({organisation id: role})."""
 
-    def __init__(self, user, roles):
+    def __init__(self, user, roles, office_reads=frozenset()):
         self.user = user
         self.roles = roles
+        # Inspections read, read-only, as a member of the office of their round.
+        self.office_reads = office_reads
 
     @classmethod
     def of(cls, user):
-        """The policy of one user: one query (none for an anonymous user)."""
+        """The policy of one user: one query (none for an anonymous user).
+
+        The query joins the memberships and the office read rule (findings.offices).
+        """
         if not user.is_authenticated:
             return cls(user, {})
         memberships = Membership.objects.filter(user=user).values_list("organisation_id", "role")
-        return cls(user, dict(memberships))
+        reads = office_inspections(user).values_list("pk", Value(OFFICE_READER))
+        roles, office_reads = {}, set()
+        for key, role in memberships.union(reads, all=True):
+            if role == OFFICE_READER:
+                office_reads.add(key)
+            else:
+                roles[key] = role
+        return cls(user, roles, frozenset(office_reads))
 
     @classmethod
     def of_users(cls, users):
@@ -102,8 +115,9 @@ class Access:
     # --- one inspection -----------------------------------------------------------------
 
     def may_read(self, inspection):
-        """Members read everything of their unit: ledger, dashboard, evidence, notice."""
-        return self._role_for(inspection) is not None
+        """Members read everything of their unit: ledger, dashboard, evidence, notice;
+        so does the office of the inspection's round (and nothing more)."""
+        return self._role_for(inspection) is not None or inspection.pk in self.office_reads
 
     def may_write(self, inspection):
         return self._role_for(inspection) in WRITER_ROLES
@@ -168,7 +182,7 @@ class Access:
 
     def inspection_filter(self):
         """Inspections the user may read."""
-        return Q(organisation_id__in=self._units(set(Role)))
+        return Q(organisation_id__in=self._units(set(Role))) | Q(pk__in=sorted(self.office_reads))
 
     def actor_filter(self, actor):
         """Findings for which the user is this actor (see `is_actor`)."""

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.history_admin import ReadOnlyHistoryAdmin
 
-from .models import Area, Finding, Inspection, Measure, Membership, Organisation, User
+from .models import (
+    Area,
+    Finding,
+    Inspection,
+    Measure,
+    Membership,
+    Organisation,
+    User,
+)
 
 
 class TemporaryPasswordMixin:

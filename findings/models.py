@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+# The office's models belong to this app (findings.offices); importable from here too.
+from .offices import Office, OfficeMembership, OfficeRole, ProblemCategory, Round  # noqa: F401
+
 
 class AdminRole(models.TextChoices):
     """三员分立: three administrators, none of whom can do another's work (rectify.admin_roles)."""
@@ -139,6 +142,14 @@ class Inspection(models.Model):
     onsite_start = models.DateField(_("on-site from"))
     onsite_end = models.DateField(_("on-site until"))
     feedback_date = models.DateField(_("feedback date"))
+    round = models.ForeignKey(
+        Round,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspections",
+        verbose_name=_("round"),
+    )
     signoff_levels = models.PositiveSmallIntegerField(
         _("sign-off levels"),
         default=1,
@@ -241,6 +252,15 @@ class Finding(models.Model):
         _("responsible department"), max_length=100, blank=True
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    # 问题分类, from the list of the office whose round the inspection belongs to.
+    category = models.ForeignKey(
+        ProblemCategory,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("problem category"),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
     )

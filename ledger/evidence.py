@@ -160,3 +160,37 @@ def check_upload(upload):
         size=upload.size,
         sha256=digest.hexdigest(),
     )
+
+
+class FileWrites:
+    """Checked files written to the media storage inside a transaction: all of them are
+    removed again if it fails. Use it outside the transaction:
+
+        with FileWrites() as writes, transaction.atomic():
+            writes.save(Evidence(entry=entry), checked)
+    """
+
+    def __init__(self):
+        self.written = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is not None:
+            for storage, name in self.written:
+                storage.delete(name)
+        return False
+
+    def save(self, record, checked):
+        """Fill the record (an EvidenceFile) from the checked file, write the file, save it."""
+        record.original_name = checked.name
+        record.file_type = checked.file_type
+        record.content_type = checked.content_type
+        record.size = checked.size
+        record.sha256 = checked.sha256
+        checked.upload.seek(0)
+        record.file.save(checked.name, checked.upload, save=False)
+        self.written.append((record.file.storage, record.file.name))
+        record.save()
+        return record

@@ -86,13 +86,12 @@ def evidence_path(instance, filename):
     return f"evidence/{uuid.uuid4().hex}"
 
 
-class Evidence(models.Model):
-    """A file attached to a ledger entry (佐证材料). Immutable once its entry is saved."""
+class EvidenceFile(models.Model):
+    """A checked file (佐证材料): its type read from the content, its SHA-256; immutable.
+
+    Kept by ledger entries (Evidence) and by the replies to a 督办 (oversight)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    entry = models.ForeignKey(
-        LedgerEntry, models.PROTECT, related_name="evidence", verbose_name=_("ledger entry")
-    )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
     file_type = models.CharField(_("file type"), max_length=10, choices=EvidenceType.choices)
@@ -102,14 +101,7 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("evidence")
-        verbose_name_plural = _("evidence")
-        ordering = ["entry", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(file_type__in=EvidenceType.values), name="ledger_evidence_type_valid"
-            ),
-        ]
+        abstract = True
 
     def __str__(self):
         return self.original_name
@@ -121,6 +113,24 @@ class Evidence(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("evidence is never deleted")
+
+
+class Evidence(EvidenceFile):
+    """A file attached to a ledger entry. Immutable once its entry is saved."""
+
+    entry = models.ForeignKey(
+        LedgerEntry, models.PROTECT, related_name="evidence", verbose_name=_("ledger entry")
+    )
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["entry", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file_type__in=EvidenceType.values), name="ledger_evidence_type_valid"
+            ),
+        ]
 
 
 class Notification(models.Model):

@@ -35,9 +35,10 @@ def reminder_body(reminder):
 
 
 def send_reminders(*, today):
-    """Send today's reminders; returns counts: sent, already (sent today), no_email, failed.
+    """Today's digests: kept for 我的工作 and emailed to those with an address; returns
+    counts: sent (by email), already (done today), no_email (in the app only), failed.
 
-    A reminder that could not be sent is not recorded, so the next run tries it again.
+    A reminder that could not be emailed is not recorded, so the next run tries it again.
     """
     counts = {"sent": 0, "already": 0, "no_email": 0, "failed": 0}
     already = set(ReminderSent.objects.filter(sent_on=today).values_list("recipient_id", flat=True))
@@ -46,24 +47,26 @@ def send_reminders(*, today):
         if user.pk in already:
             counts["already"] += 1
             continue
-        if not user.email:
-            counts["no_email"] += 1
-            continue
         body = reminder_body(reminder)
+        sent = True
         try:
             with transaction.atomic():
                 # Recorded first: a concurrent run that loses the race sends nothing.
                 ReminderSent.objects.create(recipient=user, sent_on=today, body=body)
-                sent = send_logged(
-                    subject=f"整改提醒（{today:%Y-%m-%d}）",
-                    body=body,
-                    address=user.email,
-                    about=f"the reminders of {today:%Y-%m-%d}",
-                )
-                if not sent:
-                    transaction.set_rollback(True)
+                if user.email:
+                    sent = send_logged(
+                        subject=f"整改提醒（{today:%Y-%m-%d}）",
+                        body=body,
+                        address=user.email,
+                        about=f"the reminders of {today:%Y-%m-%d}",
+                    )
+                    if not sent:
+                        transaction.set_rollback(True)
         except IntegrityError:
             counts["already"] += 1
             continue
-        counts["sent" if sent else "failed"] += 1
+        if not user.email:
+            counts["no_email"] += 1
+        else:
+            counts["sent" if sent else "failed"] += 1
     return counts

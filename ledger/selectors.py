@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -12,7 +11,8 @@ from findings.models import SIGNED_OFF_STATUSES, Finding, Membership, Status, Us
 from findings.selectors import finding_history
 from findings.workflow import SIGN_OFF_ACTIONS
 
-from .models import EntryKind, LedgerEntry, Notification
+from . import escalation
+from .models import EntryKind, LedgerEntry, Notification, ReminderSent
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 WARN_RED, WARN_YELLOW, WARN_GREEN = "overdue", "soon", "later"
@@ -160,6 +160,7 @@ class MyWork:
     awaiting_sign_off: list
     deadlines: list
     notifications: list
+    digest: object = None  # today's reminder digest (ReminderSent), if any
 
 
 def my_work(access, today=None):
@@ -187,7 +188,9 @@ def my_work(access, today=None):
         .select_related("entry__finding__area__inspection", "entry__author")
         .order_by("-created_at", "-id")[:20]
     )
+    digest = ReminderSent.objects.filter(recipient=user, sent_on=today).first()
     return MyWork(
+        digest=digest,
         inspections=inspections,
         to_update=_with_warnings(to_update, today),
         awaiting_sign_off=_with_warnings(awaiting, today),
@@ -349,7 +352,7 @@ class Reminder:
 
 def reminders(today: date):
     """For each person with something to do: overdue, due-soon and awaiting-sign-off items."""
-    soon = today + timedelta(days=settings.REMINDER_DUE_SOON_DAYS)
+    soon = today + timedelta(days=escalation.horizon_days())
     open_findings = _finding_rows(
         Finding.objects.filter(status__in=OPEN_STATUSES, deadline__lte=soon)
     )
@@ -359,10 +362,10 @@ def reminders(today: date):
         return people.setdefault(user.pk, Reminder(user, [], [], []))
 
     # Submitted findings are out of the staff's hands: reviewers get them as awaiting sign-off.
-    for finding in open_findings:
-        for user in {finding.responsible_person, finding.responsible_leader} - {None}:
-            bucket = of(user).overdue if finding.deadline < today else of(user).due_soon
-            bucket.append(finding)
+    # Who hears of an open finding is the 三色 rule of ledger.escalation.
+    for user, finding in escalation.recipients(open_findings, today):
+        bucket = of(user).overdue if finding.deadline < today else of(user).due_soon
+        bucket.append(finding)
     reviewers = User.objects.filter(memberships__role__in=SIGN_OFF_ROLES).distinct()
     for access in Access.of_users(reviewers):
         waiting = list(awaiting_sign_off(access))

@@ -18,6 +18,7 @@ from findings.models import Finding, Measure, Role, Status
 from findings.workflow import SIGN_OFF_ACTIONS, transition_for
 from rectify.mail import send_logged
 
+from .evidence import FileWrites
 from .models import EntryKind, Evidence, LedgerEntry, Notification
 
 # The one domain error: this change is not possible now (the message says why). It is
@@ -154,39 +155,22 @@ def add_progress(*, finding, by, on_date, text, files=()):
     A finding not yet started is started by its first progress entry. The files are
     written after every check has passed; if the transaction fails they are removed.
     """
-    written = []
-    try:
-        with transaction.atomic():
-            finding = _lock(finding)
-            editing.refuse_if_signed_off(finding)
-            _require_editor(finding, by)
-            if not text.strip() and not files:
-                raise LedgerError(_("Describe the progress or attach a file."))
-            if finding.status == S.NOT_STARTED:
-                before = finding.status
-                finding.status = S.IN_PROGRESS
-                editing.save_edit(finding, ["status"], reason=REASONS["start"], by=by)
-                _entry(finding, by=by, kind=EntryKind.START, status_before=before)
-            else:
-                editing.save_edit(finding, [], reason="新增整改进展", by=by)
-            entry = _entry(finding, by=by, kind=EntryKind.PROGRESS, text=text, on_date=on_date)
-            for checked in files:
-                evidence = Evidence(
-                    entry=entry,
-                    original_name=checked.name,
-                    file_type=checked.file_type,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                    sha256=checked.sha256,
-                )
-                checked.upload.seek(0)
-                evidence.file.save(checked.name, checked.upload, save=False)
-                written.append(evidence.file.name)
-                evidence.save()
-    except BaseException:
-        for name in written:
-            Evidence.file.field.storage.delete(name)
-        raise
+    with FileWrites() as writes, transaction.atomic():
+        finding = _lock(finding)
+        editing.refuse_if_signed_off(finding)
+        _require_editor(finding, by)
+        if not text.strip() and not files:
+            raise LedgerError(_("Describe the progress or attach a file."))
+        if finding.status == S.NOT_STARTED:
+            before = finding.status
+            finding.status = S.IN_PROGRESS
+            editing.save_edit(finding, ["status"], reason=REASONS["start"], by=by)
+            _entry(finding, by=by, kind=EntryKind.START, status_before=before)
+        else:
+            editing.save_edit(finding, [], reason="新增整改进展", by=by)
+        entry = _entry(finding, by=by, kind=EntryKind.PROGRESS, text=text, on_date=on_date)
+        for checked in files:
+            writes.save(Evidence(entry=entry), checked)
     return entry
 
 

@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "sheets",
     "ledger",
     "reports",
+    "oversight",
     "archive",
     "demo",
 ]

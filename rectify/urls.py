@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("sheets.urls")),
     path("", include("ledger.urls")),
     path("", include("reports.urls")),
+    path("", include("oversight.urls")),
 ]
 
 # A database that is away gives the 503 page also when a middleware hit it.

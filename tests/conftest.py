@@ -217,3 +217,20 @@ def seed_notice_lines():
     """The non-empty lines of the real notice in fixtures/seed, stripped."""
     with open(SEED_NOTICE, encoding="utf-8") as f:
         return [line.strip() for line in f.read().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def district(unit):
+    """The office whose round holds the test unit."""
+    from .fixtures_office import make_district
+
+    return make_district("o", "某区委巡察工作领导小组办公室", units=[unit])
+
+
+@pytest.fixture
+def other_district(db):
+    """The office of another district, with a round of its own unit."""
+    from .fixtures_office import make_district
+
+    other = make_unit(prefix="d", name="外区单位", code="far-2024")
+    return make_district("z", "外区委巡察工作领导小组办公室", units=[other])

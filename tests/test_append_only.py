@@ -5,9 +5,11 @@ from django.apps import apps
 from django.contrib import admin
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from findings.models import Measure, Organisation, User
+from oversight.services import issue_order
 from rectify.append_only import AppendOnlyError
 from reports.models import Notice
 
@@ -20,7 +22,7 @@ on_postgresql = pytest.mark.skipif(
 
 
 @pytest.fixture
-def changed_finding(unit):
+def changed_finding(unit, district):
     finding = unit.add_findings(1)[0]
     finding.result = "已完成整改"
     finding._change_reason = "填写整改结果"
@@ -28,6 +30,13 @@ def changed_finding(unit):
     Measure.objects.create(finding=finding, position=1, text="建立台账", owner=unit.staff)
     # A notice too, so that every app's history has a record to refuse changing.
     Notice.objects.create(inspection=unit.inspection, signature="测试单位")
+    # and a 督办 of the office (the district fixture made its office, round and categories).
+    issue_order(
+        inspection=unit.inspection,
+        by=district.director,
+        text="请报告进展",
+        reply_deadline=timezone.localdate(),
+    )
     return finding
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lowest first. rectify (settings, URLs, shared helpers) is beside them all.
-LAYERS = ["findings", "accounts", "sheets", "ledger", "reports", "archive", "demo"]
+LAYERS = ["findings", "accounts", "sheets", "ledger", "reports", "oversight", "archive", "demo"]
 
 
 def modules_of(app):

@@ -117,8 +117,14 @@ def _row_counts():
 def test_load_demo_twice_creates_nothing_the_second_time():
     call_command("load_demo", verbosity=0)
     before = _row_counts()
-    assert before["findings.Finding"] == 17
-    assert before["findings.HistoricalFinding"] == 17
+    seed = Finding.objects.filter(area__inspection__code="xinhua-cyl-2023")
+    assert seed.count() == 17
+    # each seed finding: recorded, then filed under a category by the demo office
+    reasons = Finding.history.filter(id__in=seed.values("pk")).values_list(
+        "history_change_reason", flat=True
+    )
+    assert len(reasons) == 34
+    assert sum(1 for reason in reasons if reason.startswith("设置问题分类")) == 17
     call_command("load_demo", verbosity=0)
     assert _row_counts() == before
 
@@ -129,6 +135,8 @@ def test_load_demo_prints_the_demo_logins(capsys):
     out = capsys.readouterr().out
     for username in ("principal", "leader1", "leader2", "staff1", "staff2", "inspector"):
         assert username in out
+    for username in ("xcb-director", "xcb-clerk", "jd-principal", "jy-staff"):
+        assert username in out  # the inspection office's round (oversight/demo.py)
     assert demo.DEMO_PASSWORD in out
     assert Inspection.objects.filter(code="xinhua-cyl-2023").exists()
-    assert Area.objects.count() == 4
+    assert Area.objects.filter(inspection__code="xinhua-cyl-2023").count() == 4

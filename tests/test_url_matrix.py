@@ -11,6 +11,8 @@ anonymous, a principal and each administrator, against the rights written out in
 ADMIN_RIGHTS; an admin URL without an entry fails too.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.db import transaction
@@ -22,6 +24,9 @@ from findings.models import Finding, Measure, Status, User
 from ledger import services as ledger_services
 from ledger.evidence import check_upload
 from ledger.models import Evidence
+from oversight import services as supervision
+from oversight.models import ReplyEvidence
+from oversight.summary import summary_publish
 from reports import services as report_services
 from sheets import jobs
 from sheets.models import ImportJob
@@ -32,13 +37,20 @@ from .fixtures_sheet import simple_ledger
 
 UNIT_PEOPLE = ["outsider", "inspector", "staff", "other_leader", "leader", "principal"]
 ADMINISTRATORS = ["sysadmin", "secadmin", "auditor"]  # 三员分立, members of no unit
-PEOPLE = ["anonymous", *UNIT_PEOPLE, *ADMINISTRATORS]
+# the inspection office whose round holds the unit: 督办 staff, a read-only member;
+# and 督办 staff of another district's office
+OFFICE_PEOPLE = ["office_director", "office_clerk", "far_director"]
+PEOPLE = ["anonymous", *UNIT_PEOPLE, *ADMINISTRATORS, *OFFICE_PEOPLE]
 # The admin namespace has its own matrix (admin_matrix, below).
 NOT_OURS = {"admin"}
 
 
 def _statuses(default, **by_person):
-    return dict.fromkeys(PEOPLE, default) | by_person
+    """Unless given, the office of the unit's round gets what the inspector gets (it reads
+    the unit, read-only: findings.access), another district's office what the outsider gets."""
+    office = dict.fromkeys(("office_director", "office_clerk"), by_person.get("inspector", default))
+    far = {"far_director": by_person.get("outsider", default)}
+    return dict.fromkeys(PEOPLE, default) | office | far | by_person
 
 
 LOGIN = {"anonymous": 302}
@@ -53,6 +65,15 @@ SIGNERS = _statuses(403, **NOT_MEMBERS, leader=302, principal=302) | LOGIN
 PRINCIPAL_GET = _statuses(403, **NOT_MEMBERS, principal=200) | LOGIN
 PRINCIPAL_POST = _statuses(403, **NOT_MEMBERS, principal=302) | LOGIN
 PUBLIC = _statuses(200)
+# 督办: the unit's members and the office of its round read; 督办 staff issue and close;
+# the principal acknowledges and replies. Another district's office sees nothing.
+UNIT_AND_OFFICE = MEMBERS | {"office_director": 200, "office_clerk": 200}
+SUPERVISOR_GET = _statuses(404, office_director=200, office_clerk=403) | LOGIN
+SUPERVISOR_POST = _statuses(404, office_director=302, office_clerk=403) | LOGIN
+UNIT_OR_OFFICE_STEP = {"office_director": 403, "office_clerk": 403}
+ACKNOWLEDGE = _statuses(403, **NOT_MEMBERS, principal=302) | LOGIN | UNIT_OR_OFFICE_STEP
+OFFICE_ONLY = _statuses(404, office_director=200, office_clerk=200) | LOGIN
+CLOSE = _statuses(403, **NOT_MEMBERS, office_clerk=403, office_director=302) | LOGIN
 # Accepted POSTs that need not write a row (the session or a cookie is what changes).
 WRITES_NOTHING_NEEDED = {"logout", "set_language", "ledger:notifications_read"}
 
@@ -61,7 +82,7 @@ class World:
     """One unit with a finding in progress (evidence, a measure), a submitted finding,
     a published notice and an import with an error, seen by every kind of person."""
 
-    def __init__(self, unit, outsider, administrators):
+    def __init__(self, unit, outsider, administrators, district, other_district):
         self.unit, self.outsider, self.administrators = unit, outsider, administrators
         self.code = unit.inspection.code
         self.finding = put_in_state(
@@ -77,6 +98,33 @@ class World:
         # The draft now differs from the published version, so publishing again is real.
         self.finding.result = "已建立长效机制。"
         self.finding.save()
+        self.district, self.other_district = district, other_district
+        # 督办: one just issued, one replied to with a file.
+        soon = timezone.localdate() + timedelta(days=7)
+        self.order = supervision.issue_order(
+            inspection=unit.inspection, by=district.director, text="请说明进展", reply_deadline=soon
+        )
+        self.replied = supervision.issue_order(
+            inspection=unit.inspection,
+            finding=self.finding,
+            by=district.director,
+            text="请报送佐证",
+            reply_deadline=soon,
+        )
+        supervision.take_step(order=self.replied, by=unit.principal, action="acknowledge")
+        supervision.take_step(
+            order=self.replied,
+            by=unit.principal,
+            action="reply",
+            text="已报送",
+            files=[check_upload(upload("说明.pdf", PDF))],
+        )
+        self.reply_file = ReplyEvidence.objects.get(step__order=self.replied)
+        # A published round summary, then one more open order: publishing again is real.
+        self.summary = summary_publish(round_=district.round, by=district.director)
+        supervision.issue_order(
+            inspection=unit.inspection, by=district.director, text="请报告", reply_deadline=soon
+        )
 
     def import_job(self, path):
         return jobs.start_import(
@@ -89,6 +137,9 @@ class World:
         client.logout()
         if person == "outsider":
             client.force_login(self.outsider)
+        elif person in OFFICE_PEOPLE:
+            district = self.other_district if person == "far_director" else self.district
+            client.force_login(district.clerk if person == "office_clerk" else district.director)
         elif person in self.administrators:
             client.force_login(self.administrators[person])
         elif person != "anonymous":
@@ -140,6 +191,17 @@ def _finding_edit(w):
 def _password_change(w):
     new = "Zhenggai-taizhang-2024!"
     return {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+
+
+def _round_url(name):
+    def build(w):
+        return reverse(name, args=[w.district.office.pk, w.district.round.pk])
+
+    return build
+
+
+def _in_a_week():
+    return (timezone.localdate() + timedelta(days=7)).isoformat()
 
 
 def _xlsx_upload(w):
@@ -262,6 +324,81 @@ MATRIX = {
         ("post", _inspection_url("reports:notice_publish"), None, PRINCIPAL_POST)
     ],
     "reports:notice_diff": [("get", _inspection_url("reports:notice_diff"), None, MEMBERS)],
+    "oversight:office_home": [("get", lambda w: reverse("oversight:office_home"), None, EVERYONE)],
+    "oversight:round_dashboard": [
+        ("get", _round_url("oversight:round_dashboard"), None, OFFICE_ONLY)
+    ],
+    "oversight:round_findings": [
+        ("get", _round_url("oversight:round_findings"), None, OFFICE_ONLY)
+    ],
+    "oversight:round_export": [("get", _round_url("oversight:round_export"), None, OFFICE_ONLY)],
+    "oversight:round_summary": [("get", _round_url("oversight:round_summary"), None, OFFICE_ONLY)],
+    "oversight:round_summary_pdf": [
+        ("get", _round_url("oversight:round_summary_pdf"), None, OFFICE_ONLY)
+    ],
+    "oversight:round_summary_publish": [
+        ("post", _round_url("oversight:round_summary_publish"), None, SUPERVISOR_POST)
+    ],
+    "oversight:public_summary": [
+        (
+            "get",
+            lambda w: reverse("oversight:public_summary", args=[w.summary.public_id]),
+            None,
+            PUBLIC,
+        )
+    ],
+    "oversight:public_summary_pdf": [
+        (
+            "get",
+            lambda w: reverse("oversight:public_summary_pdf", args=[w.summary.public_id]),
+            None,
+            PUBLIC,
+        )
+    ],
+    "oversight:unit_orders": [
+        ("get", _inspection_url("oversight:unit_orders"), None, UNIT_AND_OFFICE)
+    ],
+    "oversight:order_new": [
+        ("get", _inspection_url("oversight:order_new"), None, SUPERVISOR_GET),
+        (
+            "post",
+            _inspection_url("oversight:order_new"),
+            lambda w: {"text": "请报告整改进展", "reply_deadline": _in_a_week()},
+            SUPERVISOR_POST,
+        ),
+    ],
+    "oversight:order_detail": [
+        (
+            "get",
+            lambda w: reverse("oversight:order_detail", args=[w.order.public_id]),
+            None,
+            UNIT_AND_OFFICE,
+        )
+    ],
+    "oversight:order_step": [
+        (
+            "post",
+            lambda w: reverse("oversight:order_step", args=[w.order.public_id, "acknowledge"]),
+            None,
+            ACKNOWLEDGE,
+        ),
+        (
+            "post",
+            lambda w: reverse("oversight:order_step", args=[w.replied.public_id, "close"]),
+            None,
+            CLOSE,
+        ),
+    ],
+    "oversight:reply_evidence": [
+        (
+            "get",
+            lambda w: reverse(
+                "oversight:reply_evidence", args=[w.replied.public_id, w.reply_file.public_id]
+            ),
+            None,
+            UNIT_AND_OFFICE,
+        )
+    ],
     "reports:public_notice": [
         (
             "get",
@@ -318,8 +455,8 @@ def _snapshot(w):
 
 
 @pytest.fixture
-def world(unit, outsider, administrators, tmp_path):
-    w = World(unit, outsider, administrators)
+def world(unit, outsider, administrators, district, other_district, tmp_path):
+    w = World(unit, outsider, administrators, district, other_district)
     w.job = w.import_job(simple_ledger(tmp_path / "有错误.xlsx", 3, bad_row=1))
     w.good_job = w.import_job(simple_ledger(tmp_path / "台账.xlsx", 3))
     w.job_file_bytes = (tmp_path / "台账.xlsx").read_bytes()
