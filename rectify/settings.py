@@ -324,6 +324,6 @@ TASKS = {
 # A running job whose worker has not reported for this many seconds is marked failed.
 JOB_STALLED_SECONDS = envint("JOB_STALLED_SECONDS", "120")
 # The modules whose `sweep_stalled()` the sweep task and the job pages call.
-JOB_SWEEPERS = ["sheets.jobs", "sheets.exports"]
+JOB_SWEEPERS = ["sheets.jobs", "sheets.exports", "reports.publishing"]
 # The web export of a ledger with more rows than this runs as a task.
 LEDGER_EXPORT_BACKGROUND_ROWS = envint("LEDGER_EXPORT_BACKGROUND_ROWS", "2000")
