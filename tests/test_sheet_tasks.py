@@ -1,5 +1,7 @@
-"""Imports on the task queue: progress on a page that polls, a dead worker, a retry."""
+"""Imports and large exports on the task queue: progress on a page that polls, a dead
+worker, a retry."""
 
+import io
 import os
 import signal
 import subprocess
@@ -9,36 +11,27 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.storage import default_storage
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from openpyxl import load_workbook
 
 from findings.models import Finding
 from rectify import background
+from rectify.background import JobState
 from rectify.tasks import sweep_stalled_jobs
-from sheets import jobs
-from sheets.models import ImportJob, ImportState
+from sheets import exports, jobs
+from sheets.models import ExportJob, ImportJob, ImportState
 
 from .fixtures_sheet import simple_ledger
+from .fixtures_tasks import DATABASE, DUMMY, IMMEDIATE, POLLING, queued, stale, worker_dies
 from .test_sheet_views import confirm_url, job_url, upload
-
-DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-POLLING = '<meta http-equiv="refresh" content="2">'
-
-
-def queued(task):
-    return [r for r in task.get_backend().results if r.task.module_path == task.module_path]
-
-
-def stale(job):
-    ImportJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - timedelta(seconds=django_settings.JOB_STALLED_SECONDS + 1)
-    )
 
 
 def retry_by_uploading_again(client, unit, path, settings, *, failed):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE
     upload(client, unit.inspection, path)
     retry = ImportJob.objects.exclude(pk=failed.pk).get()
     client.post(confirm_url(retry))
@@ -191,3 +184,105 @@ def test_a_db_worker_killed_in_the_middle_of_an_import_leaves_nothing_written_an
 
     retry_by_uploading_again(client, unit, path, settings, failed=job)
     assert Finding.objects.filter(area=unit.areas[0]).count() == 6000
+
+
+# --- the web export of a large ledger ---------------------------------------------------
+
+
+def export_url(inspection):
+    return reverse("sheets:ledger_export", args=[inspection.code])
+
+
+def export_job_url(job, name="sheets:export_job"):
+    return reverse(name, args=[job.inspection.code, job.pk])
+
+
+@pytest.fixture
+def large(unit, settings):
+    settings.LEDGER_EXPORT_BACKGROUND_ROWS = 3
+    unit.add_findings(5)
+    return unit
+
+
+def test_a_small_ledger_is_exported_within_the_request(client, unit):
+    unit.add_findings(2)
+    client.force_login(unit.leader)
+    response = client.get(export_url(unit.inspection))
+    assert response["Content-Disposition"].startswith("attachment")
+    assert not ExportJob.objects.exists()
+
+
+def test_a_large_ledger_is_exported_by_a_task_with_progress_then_downloaded(
+    client, large, settings, monkeypatch
+):
+    settings.TASKS = DUMMY
+    client.force_login(large.leader)  # any member may export, as before
+    page = client.get(export_url(large.inspection)).content.decode()
+    assert "该台账较大" in page and not ExportJob.objects.exists()  # a GET starts nothing
+    response = client.post(export_url(large.inspection))
+    job = ExportJob.objects.get()
+    assert response.url == export_job_url(job) and job.state == JobState.QUEUED
+    assert POLLING in client.get(export_job_url(job)).content.decode()
+
+    monkeypatch.setattr("sheets.export.PROGRESS_EVERY", 2)
+    pages = []
+    heartbeat = background.heartbeat
+
+    def beat_and_look(*args, **fields):
+        heartbeat(*args, **fields)
+        pages.append(client.get(export_job_url(job)).content.decode())
+
+    monkeypatch.setattr(background, "heartbeat", beat_and_look)
+    [task] = queued(exports.export_job)
+    exports.export_job.call(*task.args)  # what the worker does
+    assert '<progress max="100" value="40">' in pages[0] and "已写入 2 / 5 个问题" in pages[0]
+    assert POLLING in pages[0]
+
+    job.refresh_from_db()
+    assert (job.state, job.progress, job.total) == (JobState.DONE, 5, 5)
+    page = client.get(export_job_url(job)).content.decode()
+    assert POLLING not in page and export_job_url(job, "sheets:export_download") in page
+    download = client.get(export_job_url(job, "sheets:export_download"))
+    workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    statements = [row[2] for row in workbook.active.iter_rows(min_row=3, values_only=True)]
+    assert statements == [f"问题{i}" for i in range(1, 6)]
+
+
+def test_an_export_whose_worker_died_is_marked_failed_and_can_be_started_again(
+    client, large, settings
+):
+    settings.TASKS = DUMMY
+    client.force_login(large.staff)
+    client.post(export_url(large.inspection))
+    job = ExportJob.objects.get()
+    worker_dies(client, job, export_job_url(job))
+    assert client.get(export_job_url(job, "sheets:export_download")).status_code == 404
+
+    settings.TASKS = IMMEDIATE
+    client.post(export_url(large.inspection))  # the retry button
+    retry = ExportJob.objects.exclude(pk=job.pk).get()
+    assert retry.state == JobState.DONE and default_storage.exists(retry.stored_name)
+
+
+def test_a_finished_export_is_deleted_after_a_day(client, large):
+    client.force_login(large.staff)
+    client.post(export_url(large.inspection))
+    job = ExportJob.objects.get()
+    assert job.state == JobState.DONE and default_storage.exists(job.stored_name)
+    ExportJob.objects.filter(pk=job.pk).update(
+        updated_at=timezone.now() - exports.KEEP_EXPORTS - timedelta(seconds=1)
+    )
+    exports.sweep_stalled()
+    assert not default_storage.exists(job.stored_name)
+    assert exports.EXPIRED in client.get(export_job_url(job)).content.decode()
+
+
+def test_the_export_pages_refuse_outsiders_and_other_inspections(client, large, other_unit):
+    client.force_login(large.staff)
+    client.post(export_url(large.inspection))
+    job = ExportJob.objects.get()
+    client.force_login(other_unit.staff)
+    for name in ("sheets:export_job", "sheets:export_download"):
+        assert client.get(export_job_url(job, name)).status_code == 404
+        other = reverse(name, args=[other_unit.inspection.code, job.pk])
+        assert client.get(other).status_code == 404
