@@ -22,8 +22,8 @@ class ImportJob(models.Model):
     """One uploaded 整改台账 workbook on its way into an inspection.
 
     The file waits under MEDIA_ROOT/imports/ between the preview and the confirmation;
-    large files are read and written by a background thread that reports its progress
-    here. `report` holds the plan (counts, changes, errors) or the file's error.
+    the worker's tasks (sheets.jobs) read and write it and report their progress here.
+    `report` holds the plan (counts, changes, errors) or the file's error.
     Bookkeeping, not history-tracked: the findings it writes carry the history.
     """
 
