@@ -322,7 +322,7 @@ TASKS = {
     }
 }
 # A running job whose worker has not reported for this many seconds is marked failed.
-JOB_STALLED_SECONDS = envint("JOB_STALLED_SECONDS", "120")
+JOB_STALLED_SECONDS = envint("JOB_STALLED_SECONDS", "300")
 # The modules whose `sweep_stalled()` the sweep task and the job pages call.
 JOB_SWEEPERS = ["sheets.jobs", "sheets.exports", "reports.publishing"]
 # The web export of a ledger with more rows than this runs as a task.
