@@ -54,7 +54,7 @@ class BackgroundJob(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=JobState.choices, default=JobState.QUEUED
     )
-    progress = models.PositiveIntegerField(_("progress"), default=0)
+    progress = models.PositiveIntegerField(_("progress of the job"), default=0)
     total = models.PositiveIntegerField(_("total"), default=0)
     message = models.TextField(_("message"), blank=True)
 

@@ -66,7 +66,7 @@ def test_reading_and_writing_are_tasks_whose_progress_the_page_polls(
     job.refresh_from_db()
     assert job.state == ImportState.DONE, job.report
     assert Finding.objects.filter(area=unit.areas[0]).count() == 3
-    assert not jobs.job_path(job).exists()
+    assert not default_storage.exists(jobs.job_path(job))
 
 
 def test_an_import_whose_worker_died_is_marked_failed_its_file_removed_and_a_retry_succeeds(
@@ -85,7 +85,7 @@ def test_an_import_whose_worker_died_is_marked_failed_its_file_removed_and_a_ret
     job.refresh_from_db()
     assert job.state == ImportState.FAILED
     assert background.WORKER_DIED in page and "未写入任何内容" in page and POLLING not in page
-    assert not jobs.job_path(job).exists()
+    assert not default_storage.exists(jobs.job_path(job))
     assert Finding.objects.filter(area=unit.areas[0]).count() == 0
     # Had the worker been alive after all, it writes nothing over the failed job.
     [apply] = queued(jobs.apply_job)
@@ -106,7 +106,7 @@ def test_a_running_import_with_a_recent_heartbeat_is_left_alone(client, unit, tm
     job = ImportJob.objects.get()
     assert jobs.sweep_stalled() == 1
     job.refresh_from_db()
-    assert job.state == ImportState.READING and jobs.job_path(job).exists()
+    assert job.state == ImportState.READING and default_storage.exists(jobs.job_path(job))
 
 
 def test_the_worker_sweeps_every_minute_while_jobs_run_and_stops_when_none_do(
@@ -183,7 +183,7 @@ def test_a_db_worker_killed_in_the_middle_of_an_import_leaves_nothing_written_an
     page = client.get(job_url(job)).content.decode()
     job.refresh_from_db()
     assert job.state == ImportState.FAILED and background.WORKER_DIED in page
-    assert not jobs.job_path(job).exists()
+    assert not default_storage.exists(jobs.job_path(job))
     assert Finding.objects.filter(area=unit.areas[0]).count() == 0
 
     retry_by_uploading_again(client, unit, path, settings, failed=job)
