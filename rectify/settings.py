@@ -156,6 +156,7 @@ if os.getenv("DATABASE_OWNER_URL"):
         "TEST": {"MIRROR": "default"},
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_ROUTERS = ["rectify.db_roles.MigrationRouter"]
 
 AUTH_USER_MODEL = "findings.User"
 LOGIN_URL = "login"
