@@ -53,7 +53,7 @@ def test_the_principal_edits_a_next_step_previews_publishes_and_the_public_reads
     assert "FandolFang" in notice.evaluate("e => getComputedStyle(e).fontFamily")
     assert not refused, refused
     assert reader.locator(".draft-mark").count() == 0
-    pdf_href = reader.locator("nav.notice-links a").get_attribute("href")
+    pdf_href = reader.get_by_role("link", name="下载PDF版").get_attribute("href")
     response = public.request.get(html_href + pdf_href)
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert NEW_TEXT in re.sub(r"\s+", "", pdf_text(response.body()))
