@@ -1,4 +1,5 @@
-# The two commands: `make run` serves the app with the demo data, `make test` runs every test.
+# The two commands: `make run` serves the app with the demo data (and its task worker),
+# `make test` runs every test.
 # Both set up everything first: Debian packages (fonts, Chromium), the virtualenv, translations.
 
 PYTHON ?= python3.11
@@ -26,7 +27,11 @@ run: setup
 	$(MANAGE) prepare_database
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo --with-work
-	@echo "Rectify is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	@echo "Rectify is at http://127.0.0.1:$(PORT)/ with a task worker beside it (Ctrl-C stops both)"
+	@# The worker runs imports, publishing and large exports; it stops with the server,
+	@# on Ctrl-C or SIGTERM to the process group, or when the server exits.
+	@$(MANAGE) db_worker --no-reload --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: setup

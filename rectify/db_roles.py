@@ -137,3 +137,17 @@ def grant_after_migrate(sender, using, **kwargs):
     role = runtime_role()
     if using == OWNER and role and connections[using].vendor == "postgresql":
         grant_runtime_role(role=role, using=using)
+
+
+class MigrationRouter:
+    """While `migrate` runs as the owner, the ORM queries of data migrations that do not
+    name a connection (django-tasks-db's 0016) go to the owner's connection too, instead
+    of waiting on the runtime role's for the migration's own lock."""
+
+    active = None
+
+    def db_for_read(self, model, **hints):
+        return MigrationRouter.active
+
+    def db_for_write(self, model, **hints):
+        return MigrationRouter.active

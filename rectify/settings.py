@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "rectify",
     "findings",
     "accounts",
@@ -193,6 +195,7 @@ if os.getenv("DATABASE_OWNER_URL"):
         "TEST": {"MIRROR": "default"},
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_ROUTERS = ["rectify.db_roles.MigrationRouter"]
 
 AUTH_USER_MODEL = "findings.User"
 LOGIN_URL = "login"
@@ -350,3 +353,19 @@ NOTICE_MAX_CHARS = envint("NOTICE_MAX_CHARS", "60000")
 # import takes (about ten times its size); the whole archive bounds the disk it fills.
 ARCHIVE_DATA_MAX_BYTES = envint("ARCHIVE_DATA_MAX_BYTES", str(64 * 1024 * 1024))
 ARCHIVE_MAX_BYTES = envint("ARCHIVE_MAX_BYTES", str(16 * 1024**3))
+
+# Background work (imports, publishing, large exports): django-tasks with its database
+# backend, run by `manage.py db_worker` as its own process (see README). Tests use the
+# immediate backend (tests/conftest.py).
+TASKS = {
+    "default": {
+        "BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A running job whose worker has not reported for this many seconds is marked failed.
+JOB_STALLED_SECONDS = envint("JOB_STALLED_SECONDS", "300")
+# The modules whose `sweep_stalled()` the sweep task and the job pages call.
+JOB_SWEEPERS = ["sheets.jobs", "sheets.exports", "reports.publishing"]
+# The web export of a ledger with more rows than this runs as a task.
+LEDGER_EXPORT_BACKGROUND_ROWS = envint("LEDGER_EXPORT_BACKGROUND_ROWS", "2000")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from findings.models import Inspection, User
+from rectify.background import BackgroundJob, JobState
 
 DEFAULT_TITLE = "关于巡察整改进展情况的通报"
 DEFAULT_MEASURES_TITLE = "把整改落实作为一项重要政治任务来抓"
@@ -135,3 +136,29 @@ class NoticeVersion(models.Model):
 
     def __str__(self):
         return f"{self.notice} · {self.number}"
+
+
+class PublishJob(BackgroundJob):
+    """A request to publish the notice, carried out by a task (the PDF takes a while)."""
+
+    version = models.ForeignKey(
+        NoticeVersion,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published version"),
+    )
+
+    class Meta(BackgroundJob.Meta):
+        verbose_name = _("notice publication")
+        verbose_name_plural = _("notice publications")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=JobState.values),
+                name="reports_publishjob_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.inspection} · {self.get_state_display()}"

@@ -83,11 +83,9 @@ def _freeze_docx(version, document):
     version.docx.save("notice.docx", ContentFile(data), save=False)
 
 
-@transaction.atomic
-def notice_publish(*, inspection, by):
-    """Freeze the notice as it reads now into a new version: HTML, PDF, .docx and SHA-256s."""
+def _publishable(inspection, by, notice):
+    """The document to publish; NoticeError if the rules forbid publishing it now."""
     _refuse_unless(Access.may_publish_notice, by, inspection)
-    notice = _locked_notice(inspection)
     if problem := too_large(notice):
         raise NoticeError(problem)
     areas = ledger_areas(inspection)
@@ -98,16 +96,32 @@ def notice_publish(*, inspection, by):
             findings=missing,
         )
     document = build_document(notice, areas)
+    latest = notice.versions.order_by("-number").first() if notice.pk else None
+    if latest is not None and latest.paragraphs == document.paragraphs():
+        raise NoticeError(
+            _("Nothing changed since version %(number)s was published.") % {"number": latest.number}
+        )
+    return document
+
+
+def check_publish(*, inspection, by):
+    """What notice_publish would refuse, without the lock or the render: the request that
+    asks for a publication answers these at once (the task checks again under the lock)."""
+    notice = Notice.objects.filter(inspection=inspection).first() or Notice(inspection=inspection)
+    notice.inspection = inspection
+    _publishable(inspection, by, notice)
+
+
+@transaction.atomic
+def notice_publish(*, inspection, by):
+    """Freeze the notice as it reads now into a new version: HTML, PDF, .docx and SHA-256s."""
+    notice = _locked_notice(inspection)
+    document = _publishable(inspection, by, notice)
     paragraphs = document.paragraphs()
     if notice.pk is None:
         notice.version = 1
         notice._change_reason = "发布通报"
         notice.save()
-    latest = notice.versions.order_by("-number").first()
-    if latest is not None and latest.paragraphs == paragraphs:
-        raise NoticeError(
-            _("Nothing changed since version %(number)s was published.") % {"number": latest.number}
-        )
     version = NoticeVersion(
         notice=notice,
         number=(notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1,

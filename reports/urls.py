@@ -19,6 +19,11 @@ urlpatterns = [
         name="notice_draft_docx",
     ),
     path("inspections/<slug:code>/notice/publish/", views.notice_publish, name="notice_publish"),
+    path(
+        "inspections/<slug:code>/notice/publish/<int:job_id>/",
+        views.publish_job,
+        name="publish_job",
+    ),
     path("inspections/<slug:code>/notice/diff/", views.notice_diff, name="notice_diff"),
     # Public: a published version at its unguessable address, no login.
     path("notices/<uuid:public_id>/", views.public_notice, name="public_notice"),

@@ -3,16 +3,17 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import publishing, selectors, services, word
 from . import render as renderer
-from . import selectors, services, word
 from .document import findings_without_result
 from .forms import NoticeForm, paragraph_formset, paragraphs_from
+from .models import PublishJob
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -147,20 +148,27 @@ def notice_draft_docx(request, code):
 def notice_publish(request, code):
     notice, _access = selectors.notice_for(request, code, need="publish_notice")
     try:
-        version = services.notice_publish(inspection=notice.inspection, by=request.user)
+        job = publishing.request_publish(inspection=notice.inspection, by=request.user)
     except services.NoticeError as error:
-        text = str(error)
-        if error.findings:
-            text += " " + "；".join(
-                f"（{f.area.position}）{f.number}. {f.statement}" for f in error.findings
-            )
-        messages.error(request, text)
-    else:
-        messages.success(
-            request,
-            _("Version %(number)s of the notice is published.") % {"number": version.number},
-        )
-    return redirect("reports:notice_detail", code=notice.inspection.code)
+        messages.error(request, publishing.error_text(error))
+        return redirect("reports:notice_detail", code=notice.inspection.code)
+    return redirect("reports:publish_job", code=notice.inspection.code, job_id=job.pk)
+
+
+@login_required
+def publish_job(request, code, job_id):
+    """The progress and the result of a publication; polls while it runs."""
+    notice, access = selectors.notice_for(request, code, need="publish_notice")
+    job = get_object_or_404(
+        PublishJob.objects.select_related("version"), pk=job_id, inspection=notice.inspection
+    )
+    if job.running and publishing.sweep_stalled(PublishJob.objects.filter(pk=job.pk)) == 0:
+        job.refresh_from_db()
+    return render(
+        request,
+        "reports/publish_job.html",
+        {"inspection": notice.inspection, "access": access, "job": job},
+    )
 
 
 @login_required

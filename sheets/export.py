@@ -29,6 +29,7 @@ FINDING_KEYS = (
     "result",
 )
 TITLE_ROW, HEADER_ROW = 1, 2
+PROGRESS_EVERY = 500
 
 
 def _deadline_cell(finding):
@@ -85,8 +86,9 @@ def _merge_down(merges, ws, column, first, last):
         merges.append(MergedCellRange(ws, coord))
 
 
-def export_workbook(inspection):
-    """The inspection's ledger as an openpyxl Workbook."""
+def export_workbook(inspection, *, progress=None):
+    """The inspection's ledger as an openpyxl Workbook; `progress(done, total)` is called
+    every PROGRESS_EVERY findings."""
     workbook, sheet = new_workbook("整改台账")
     ws = sheet.ws
     sheet.title(TITLE_ROW, f"{inspection.organisation.name}巡察整改台账", len(KEYS))
@@ -96,7 +98,10 @@ def export_workbook(inspection):
     merges = []
     row = HEADER_ROW + 1
     area_start, current_area = row, None
-    for area, _finding, rows in ledger_rows(inspection):
+    total = Finding.objects.filter(area__inspection=inspection).count() if progress else 0
+    for done, (area, _finding, rows) in enumerate(ledger_rows(inspection), start=1):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         if area != current_area:
             if current_area is not None:
                 _merge_down(merges, ws, column["area"], area_start, row - 1)

@@ -1,29 +1,29 @@
-"""Uploaded workbooks between preview and confirmation, and the background thread.
+"""Uploaded workbooks between preview and confirmation, read and written by tasks.
 
 The upload is kept in the media storage under imports/ with a random name and an ImportJob
 row; each read works on a local copy (`rectify.storage.local_copy`).
-Small files are read and written within the request; larger ones by a thread that
-records its progress in the job, which the page polls. Confirming reads the file
-again and re-plans under the inspection's lock (`apply.import_ledger`).
+Reading and planning it, and later writing it, are tasks run by the worker
+(`manage.py db_worker`); they record their progress in the job, which the page polls.
+Confirming reads the file again and re-plans under the inspection's lock
+(`apply.import_ledger`), in one transaction with the job's new state.
 
-On SQLite only one connection writes at a time: the thread's writes are short
-autocommits (progress) and one transaction at the end, so a request that writes
-meanwhile waits for the lock instead of failing.
+A job whose worker died stops moving; `sweep_stalled` (run by the worker every minute
+while jobs run, and by the job page) marks it failed and deletes its file.
 """
 
 import logging
 import os
-import threading
 import uuid
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from findings.access import Access
 from findings.models import User
+from rectify import background
 from rectify.storage import local_copy
 
 from .apply import import_ledger
@@ -34,21 +34,10 @@ from .reader import MAX_FILE_BYTES, check_file, read_ledger
 
 logger = logging.getLogger(__name__)
 
-# Files larger than this (about 3,000 rows) are read and written in the background.
-DEFAULT_BACKGROUND_BYTES = 200 * 1024
-
-_threads = []  # running job threads, for tests and an orderly shutdown
-
-
 # An upload waits this long for its confirmation; then its file is deleted.
 KEEP_UPLOADS = timedelta(days=1)
-# A job whose thread has not reported for this long died with its process.
-STALLED_AFTER = timedelta(minutes=10)
-
-
-def is_stalled(job):
-    running = job.state in (ImportState.READING, ImportState.APPLYING)
-    return running and job.updated_at < timezone.now() - STALLED_AFTER
+UNCONFIRMED = "预览后超过一天未确认，文件已删除，请重新上传。"
+RUNNING = (ImportState.READING, ImportState.APPLYING)
 
 
 class ImportStateError(Exception):
@@ -101,11 +90,8 @@ def start_import(*, inspection, upload, by):
         stored_name=stored_name,
         state=ImportState.READING,
     )
-    if _in_background(name):
-        _start_thread(_plan_job, job.pk)
-    else:
-        _plan_job(job.pk)
-        job.refresh_from_db()
+    background.enqueue(plan_job, str(job.pk))
+    job.refresh_from_db()
     return job
 
 
@@ -115,11 +101,8 @@ def discard_stale_uploads():
         state=ImportState.READY, updated_at__lt=timezone.now() - KEEP_UPLOADS
     )
     for job in stale:
-        _finish(
-            job,
-            ImportState.FAILED,
-            {"file_error": "预览后超过一天未确认，文件已删除，请重新上传。"},
-        )
+        _save(job, ImportState.FAILED, {"file_error": UNCONFIRMED})
+        _discard_file(job)
 
 
 def confirm_import(*, job, by):
@@ -132,83 +115,80 @@ def confirm_import(*, job, by):
         job.state = ImportState.APPLYING
         job.progress = 0
         job.save(update_fields=["state", "progress", "updated_at"])
-    if _in_background(job_path(job)):
-        _start_thread(_apply_job, job.pk, by.pk if by else None)
-    else:
-        _apply_job(job.pk, by.pk if by else None)
-        job.refresh_from_db()
+    background.enqueue(apply_job, str(job.pk), by.pk if by else None)
+    job.refresh_from_db()
     return job
 
 
-def _in_background(name):
-    limit = getattr(settings, "LEDGER_IMPORT_BACKGROUND_BYTES", DEFAULT_BACKGROUND_BYTES)
-    return default_storage.size(name) > limit
+def sweep_stalled(queryset=None):
+    """Mark failed the imports (of `queryset`, or all) whose worker died, deleting their
+    files; returns how many are still running."""
 
+    def failed(job):
+        job.report = {"file_error": background.WORKER_DIED}
+        job.save(update_fields=["state", "report", "updated_at"])
+        _discard_file(job)
 
-def _start_thread(target, *args):
-    def run():
-        close_old_connections()
-        try:
-            target(*args)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name=f"ledger-import-{args[0]}", daemon=True)
-    _threads.append(thread)
-    # Start once the job row is committed, so that the thread can see it.
-    transaction.on_commit(thread.start)
-    return thread
-
-
-def wait_for_jobs(timeout=60):
-    """Join the job threads started so far (tests; shutdown)."""
-    while _threads:
-        _threads.pop(0).join(timeout)
+    return background.fail_stalled(
+        ImportJob.objects.all() if queryset is None else queryset,
+        running=RUNNING,
+        failed=ImportState.FAILED,
+        on_failed=failed,
+    )
 
 
 def _progress_writer(job_id):
     def progress(done, total):
-        ImportJob.objects.filter(pk=job_id).update(
-            progress=done, total=total, updated_at=timezone.now()
-        )
+        background.heartbeat(ImportJob, job_id, progress=done, total=total)
 
     return progress
 
 
-def _finish(job, state, report):
-    job.state, job.report = state, report
-    job.save(update_fields=["state", "report", "progress", "total", "updated_at"])
-    if state in (ImportState.DONE, ImportState.FAILED):
-        _discard_file(job)
-
-
-def _run(job_id, step):
-    """Read the job's file and run `step(job, sheet)` -> (state, report); never raises."""
+def _run(job_id, expected, step):
+    """Read the job's file and run `step(job, sheet)` -> (state, report) in one transaction
+    with the job's new state; never raises. Does nothing to a job no longer `expected`
+    (the sweep took it for dead)."""
     job = ImportJob.objects.select_related("inspection").get(pk=job_id)
+    if job.state != expected:
+        return
     try:
         with local_copy(job_path(job)) as path:
             sheet = read_ledger(path, progress=_progress_writer(job_id))
-        state, report = step(job, sheet)
-        job.progress = job.total = sheet.rows
+        with transaction.atomic():
+            # Locked until the end: the sweep passes over a job its live worker holds.
+            locked = ImportJob.objects.select_for_update().filter(pk=job_id, state=expected)
+            if not locked.exists():
+                return
+            state, report = step(job, sheet)
+            job.progress = job.total = sheet.rows
+            _save(job, state, report)
     except LedgerFileError as exc:
-        state, report = ImportState.FAILED, {"file_error": exc.message}
+        _save(job, ImportState.FAILED, {"file_error": exc.message})
     except Exception:
         logger.exception("ledger import %s failed", job_id)
-        state, report = (
-            ImportState.FAILED,
-            {"file_error": "处理文件时出现意外错误，未写入任何内容。"},
-        )
-    _finish(job, state, report)
+        _save(job, ImportState.FAILED, {"file_error": background.UNEXPECTED})
+    if job.state in (ImportState.DONE, ImportState.FAILED):
+        _discard_file(job)
 
 
-def _plan_job(job_id):
+def _save(job, state, report):
+    job.state, job.report = state, report
+    job.save(update_fields=["state", "report", "progress", "total", "updated_at"])
+
+
+@task()
+def plan_job(job_id):
+    """Read and check the upload: the preview."""
+
     def plan(job, sheet):
         return ImportState.READY, plan_import(inspection=job.inspection, sheet=sheet).summary()
 
-    _run(job_id, plan)
+    _run(job_id, ImportState.READING, plan)
 
 
-def _apply_job(job_id, by_id):
+@task()
+def apply_job(job_id, by_id):
+    """Read the upload again and write it into the ledger, all or nothing."""
     by = User.objects.get(pk=by_id) if by_id else None
 
     def apply(job, sheet):
@@ -221,4 +201,4 @@ def _apply_job(job_id, by_id):
             return ImportState.READY, refused.plan.summary()
         return ImportState.DONE, plan.summary()
 
-    _run(job_id, apply)
+    _run(job_id, ImportState.APPLYING, apply)

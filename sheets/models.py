@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from findings.models import Inspection, User
+from rectify.background import BackgroundJob, JobState
 
 
 class ImportState(models.TextChoices):
@@ -21,8 +22,8 @@ class ImportJob(models.Model):
     """One uploaded 整改台账 workbook on its way into an inspection.
 
     The file waits in the media storage (imports/) between the preview and the confirmation;
-    large files are read and written by a background thread that reports its progress
-    here. `report` holds the plan (counts, changes, errors) or the file's error.
+    the worker's tasks (sheets.jobs) read and write it and report their progress here.
+    `report` holds the plan (counts, changes, errors) or the file's error.
     Bookkeeping, not history-tracked: the findings it writes carry the history.
     """
 
@@ -61,3 +62,26 @@ class ImportJob(models.Model):
     @property
     def percent(self):
         return min(100, self.progress * 100 // self.total) if self.total else 0
+
+
+class ExportJob(BackgroundJob):
+    """The web export of a large ledger, written by a task into the media storage.
+
+    `progress` / `total` count findings; `stored_name` is the finished file's name in the
+    storage, deleted a day later (or when the job fails).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    stored_name = models.CharField(max_length=200, blank=True)
+
+    class Meta(BackgroundJob.Meta):
+        verbose_name = _("ledger export")
+        verbose_name_plural = _("ledger exports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=JobState.values), name="sheets_exportjob_state_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.inspection} · {self.get_state_display()}"

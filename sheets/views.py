@@ -1,4 +1,4 @@
-"""The 整改台账 pages: export, the blank template, and importing a workbook."""
+"""The 整改台账 pages: export (large ones as a task), the blank template, importing."""
 
 import io
 
@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from findings.access import inspection_for
+from rectify.background import JobState
 from rectify.storage import local_copy
 
-from . import jobs
+from . import exports, jobs
 from .errors import LedgerFileError, annotated_copy
 from .export import export_workbook, template_workbook
 from .forms import LedgerUploadForm
-from .models import ImportJob, ImportState
+from .models import ExportJob, ImportJob, ImportState
 
 
 def _xlsx_response(workbook, filename):
@@ -29,8 +30,49 @@ def _xlsx_response(workbook, filename):
 
 @login_required
 def ledger_export(request, code):
-    inspection, _access = inspection_for(request, code, need="export")
-    return _xlsx_response(export_workbook(inspection), f"{inspection.code}-整改台账.xlsx")
+    """The workbook at once; a large ledger: a page to start its export as a task (POST)."""
+    inspection, access = inspection_for(request, code, need="export")
+    if request.method == "POST":
+        job = exports.start_export(inspection=inspection, by=request.user)
+        return redirect("sheets:export_job", inspection.code, job.pk)
+    if not exports.runs_as_task(inspection):
+        return _xlsx_response(export_workbook(inspection), f"{inspection.code}-整改台账.xlsx")
+    return render(
+        request,
+        "sheets/export_job.html",
+        {"inspection": inspection, "access": access, "job": None},
+    )
+
+
+def _export_for_user(request, code, job_id):
+    inspection, access = inspection_for(request, code, need="export")
+    job = get_object_or_404(ExportJob, pk=job_id, inspection=inspection)
+    job.inspection = inspection
+    return job, access
+
+
+@login_required
+def export_job(request, code, job_id):
+    job, access = _export_for_user(request, code, job_id)
+    if job.running and exports.sweep_stalled(ExportJob.objects.filter(pk=job.pk)) == 0:
+        job.refresh_from_db()
+    return render(
+        request,
+        "sheets/export_job.html",
+        {"inspection": job.inspection, "access": access, "job": job},
+    )
+
+
+@login_required
+def export_download(request, code, job_id):
+    job, _access = _export_for_user(request, code, job_id)
+    if job.state != JobState.DONE or not job.stored_name:
+        raise Http404
+    try:
+        stored = default_storage.open(job.stored_name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(stored, as_attachment=True, filename=exports.filename(job))
 
 
 @login_required
@@ -70,8 +112,9 @@ def _job_for_user(request, code, job_id):
 @login_required
 def import_job(request, code, job_id):
     job, access = _job_for_user(request, code, job_id)
+    if job.state in jobs.RUNNING and jobs.sweep_stalled(ImportJob.objects.filter(pk=job.pk)) == 0:
+        job.refresh_from_db(fields=["state", "report", "updated_at"])
     report = job.report
-    stalled = jobs.is_stalled(job)
     return render(
         request,
         "sheets/import_job.html",
@@ -81,8 +124,7 @@ def import_job(request, code, job_id):
             "job": job,
             "report": report,
             "counts": report.get("counts", {}),
-            "running": job.state in (ImportState.READING, ImportState.APPLYING) and not stalled,
-            "stalled": stalled,
+            "running": job.state in jobs.RUNNING,
             "form": LedgerUploadForm(),
         },
     )

@@ -1,7 +1,6 @@
-"""The import pages: who may use them, preview, confirm, errors, background jobs."""
+"""The import pages: who may use them, preview, confirm, errors (the queue: test_sheet_tasks)."""
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
@@ -201,70 +200,6 @@ def test_the_import_pages_read_in_chinese(client, unit, tmp_path):
     client.force_login(unit.staff)
     page = client.get(upload_url(unit.inspection)).content.decode()
     assert "导入台账" in page and "下载模板" in page and "上传并检查" in page
-
-
-# --- large files: a background thread and a page that polls -------------------------
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_large_file_is_read_and_written_in_the_background_with_progress(
-    client, unit, tmp_path, settings, monkeypatch
-):
-    settings.LEDGER_IMPORT_BACKGROUND_BYTES = 0  # every file counts as large
-    monkeypatch.setattr("sheets.reader.PROGRESS_EVERY", 10)
-    path = simple_ledger(tmp_path / "big.xlsx", 60)
-    reached, release = threading.Event(), threading.Event()
-    original = jobs._progress_writer
-
-    def pausing_writer(job_id):
-        write = original(job_id)
-
-        def progress(done, total):
-            write(done, total)
-            if done == 30:  # hold the thread halfway, its progress committed
-                reached.set()
-                release.wait(10)
-
-        return progress
-
-    monkeypatch.setattr(jobs, "_progress_writer", pausing_writer)
-    client.force_login(unit.staff)
-
-    upload(client, unit.inspection, path)
-    assert reached.wait(10)
-    job = ImportJob.objects.get()
-    page = client.get(job_url(job)).content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in page
-    assert '<progress max="100" value="49">' in page  # 30 of 61 rows
-    # The request thread writes while the job thread holds: no lock is held meanwhile.
-    unit.add_findings(1, area=unit.areas[1])
-    release.set()
-    jobs.wait_for_jobs()
-
-    job.refresh_from_db()
-    assert job.state == ImportState.READY, job.report
-    page = client.get(job_url(job)).content.decode()
-    assert "http-equiv" not in page and "确认导入" in page
-
-    client.post(confirm_url(job))
-    jobs.wait_for_jobs()
-    job.refresh_from_db()
-    assert job.state == ImportState.DONE, job.report
-    assert Finding.objects.filter(area=unit.areas[0]).count() == 60
-
-
-def test_a_job_whose_thread_died_is_shown_as_stopped_instead_of_polling_forever(client, unit):
-    job = ImportJob.objects.create(
-        inspection=unit.inspection, filename="x.xlsx", stored_name="x.xlsx", state="reading"
-    )
-    client.force_login(unit.staff)
-    assert "http-equiv" in client.get(job_url(job)).content.decode()
-    ImportJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - jobs.STALLED_AFTER - timedelta(seconds=1)
-    )
-    page = client.get(job_url(job)).content.decode()
-    assert "http-equiv" not in page
-    assert "导入中途停止（服务器曾重启），未写入任何内容。请重新上传文件。" in page
 
 
 def test_the_preview_reads_in_english_when_english_is_chosen(client, unit, tmp_path):

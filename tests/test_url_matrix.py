@@ -28,7 +28,8 @@ from oversight import services as supervision
 from oversight.models import ReplyEvidence
 from oversight.summary import summary_publish
 from reports import services as report_services
-from sheets import jobs
+from reports.models import PublishJob
+from sheets import exports, jobs
 from sheets.models import ImportJob
 
 from .conftest import PASSWORD
@@ -58,6 +59,7 @@ LOGIN = {"anonymous": 302}
 NOT_MEMBERS = dict.fromkeys(["outsider", *ADMINISTRATORS], 404)
 EVERYONE = _statuses(200) | LOGIN
 MEMBERS = _statuses(200, **NOT_MEMBERS) | LOGIN
+MEMBERS_POST = _statuses(302, **NOT_MEMBERS) | LOGIN
 EDITORS = _statuses(403, **NOT_MEMBERS, staff=302, principal=302) | LOGIN
 IMPORTERS_GET = _statuses(403, **NOT_MEMBERS, staff=200, principal=200) | LOGIN
 IMPORTERS_POST = _statuses(403, **NOT_MEMBERS, staff=302, principal=302) | LOGIN
@@ -95,6 +97,13 @@ class World:
             unit.add_findings(1)[0], Status.SUBMITTED, submitter=unit.staff
         )
         self.version = report_services.notice_publish(inspection=unit.inspection, by=unit.principal)
+        self.publish_job = PublishJob.objects.create(
+            inspection=unit.inspection,
+            created_by=unit.principal,
+            state="done",
+            version=self.version,
+        )
+        self.export_job = exports.start_export(inspection=unit.inspection, by=unit.staff)
         # The draft now differs from the published version, so publishing again is real.
         self.finding.result = "已建立长效机制。"
         self.finding.save()
@@ -238,7 +247,26 @@ MATRIX = {
         ("get", _inspection_url("findings:inspection_detail"), None, MEMBERS)
     ],
     "findings:finding_detail": [("get", _finding_url("findings:finding_detail"), None, MEMBERS)],
-    "sheets:ledger_export": [("get", _inspection_url("sheets:ledger_export"), None, MEMBERS)],
+    "sheets:ledger_export": [
+        ("get", _inspection_url("sheets:ledger_export"), None, MEMBERS),
+        ("post", _inspection_url("sheets:ledger_export"), None, MEMBERS_POST),
+    ],
+    "sheets:export_job": [
+        (
+            "get",
+            lambda w: reverse("sheets:export_job", args=[w.code, w.export_job.pk]),
+            None,
+            MEMBERS,
+        )
+    ],
+    "sheets:export_download": [
+        (
+            "get",
+            lambda w: reverse("sheets:export_download", args=[w.code, w.export_job.pk]),
+            None,
+            MEMBERS,
+        )
+    ],
     "sheets:ledger_template": [("get", _inspection_url("sheets:ledger_template"), None, MEMBERS)],
     "sheets:import_upload": [
         ("get", _inspection_url("sheets:import_upload"), None, IMPORTERS_GET),
@@ -322,6 +350,14 @@ MATRIX = {
     ],
     "reports:notice_publish": [
         ("post", _inspection_url("reports:notice_publish"), None, PRINCIPAL_POST)
+    ],
+    "reports:publish_job": [
+        (
+            "get",
+            lambda w: reverse("reports:publish_job", args=[w.code, w.publish_job.pk]),
+            None,
+            PRINCIPAL_GET,
+        )
     ],
     "reports:notice_diff": [("get", _inspection_url("reports:notice_diff"), None, MEMBERS)],
     "oversight:office_home": [("get", lambda w: reverse("oversight:office_home"), None, EVERYONE)],

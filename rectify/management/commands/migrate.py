@@ -1,6 +1,6 @@
 from django.core.management.commands.migrate import Command as MigrateCommand
 
-from rectify.db_roles import owner_alias
+from rectify.db_roles import MigrationRouter, owner_alias
 
 
 class Command(MigrateCommand):
@@ -13,3 +13,10 @@ class Command(MigrateCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.set_defaults(database=owner_alias())
+
+    def handle(self, *args, **options):
+        MigrationRouter.active = options["database"] if options["database"] != "default" else None
+        try:
+            return super().handle(*args, **options)
+        finally:
+            MigrationRouter.active = None
