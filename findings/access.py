@@ -80,8 +80,11 @@ class Access:
         """
         if not user.is_authenticated:
             return cls(user, {})
-        memberships = Membership.objects.filter(user=user).values_list("organisation_id", "role")
-        reads = office_inspections(user).values_list("pk", Value(OFFICE_READER))
+        # No ORDER BY in either part: SQLite refuses one inside a compound statement.
+        memberships = (
+            Membership.objects.filter(user=user).order_by().values_list("organisation_id", "role")
+        )
+        reads = office_inspections(user).order_by().values_list("pk", Value(OFFICE_READER))
         roles, office_reads = {}, set()
         for key, role in memberships.union(reads, all=True):
             if role == OFFICE_READER:
