@@ -22,10 +22,17 @@ def refusal(path):
     return error.value.message
 
 
-def test_a_file_that_is_not_an_xlsx_is_refused(tmp_path):
-    path = tmp_path / "notes.xlsx"
-    path.write_text("序号,问题\n1,问题一\n", encoding="utf-8")
-    assert refusal(path) == "不是 Excel 工作簿（.xlsx）文件，请选择 .xlsx 文件。"
+def test_a_file_of_another_kind_is_refused_with_its_name_and_what_to_do(tmp_path):
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(100))
+    assert refusal(path) == (
+        "这是一个PDF 文件（.pdf），不是台账表格。"
+        "请在 Excel 或 WPS 中打开，另存为 Excel 工作簿（.xlsx）后再导入。"
+    )
+    docx = tmp_path / "notes.xlsx"
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    assert refusal(docx).startswith("这是一个Word文档（.docx），不是台账表格。请在 Excel 或 WPS")
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
@@ -65,10 +72,10 @@ def test_an_encrypted_workbook_is_refused(tmp_path):
     )
 
 
-def test_an_old_xls_file_is_refused(tmp_path):
+def test_an_old_word_document_is_refused_as_a_word_document(tmp_path):
     path = tmp_path / "old.xls"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000))
-    assert refusal(path) == "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入。"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"))
+    assert refusal(path).startswith("这是一个Word文档（.doc），不是台账表格。")
 
 
 def test_a_file_larger_than_20_mb_is_refused(tmp_path):
@@ -88,15 +95,19 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(tmp_path):
     assert message.endswith("倍，疑似压缩炸弹，已拒绝。")
 
 
-def test_more_than_20000_rows_are_refused(tmp_path):
+def test_a_sheet_over_the_cell_budget_is_refused_before_it_is_loaded(tmp_path, settings):
+    settings.IMPORT_MAX_CELLS = 1000
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet("整改台账")
     ws.append(HEADER)
-    for i in range(20_001):
+    for i in range(100):
         ws.append([i + 1, "聚焦第1方面", f"问题{i + 1}"])
     path = tmp_path / "long.xlsx"
     workbook.save(path)
-    assert refusal(path) == "工作表有 20002 行，超过 20000 行的上限，请拆分后再导入。"
+    assert refusal(path) == (
+        "工作表「整改台账」的使用区域有 101 行 × 12 列（1212 个单元格），超过 1000 个单元格的上限。"
+        "请删除多余的行和列，或拆分后再导入。"
+    )
 
 
 def test_an_xml_entity_bomb_is_refused(tmp_path):

@@ -299,7 +299,8 @@ def test_a_file_without_the_header_row_is_refused(unit, tmp_path):
     with pytest.raises(LedgerFileError) as error:
         read_ledger(path)
     assert error.value.message == (
-        "前 30 行里找不到表头（至少要有 序号、问题方面、问题 三列），请使用台账模板。"
+        "在「整改台账」的前 30 行里找不到表头（至少要有 序号、问题方面、问题 三列），"
+        "请使用台账模板。"
     )
 
 
