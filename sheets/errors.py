@@ -7,7 +7,8 @@ header, value) and `ImportRefused` carries a plan whose errors kept it from bein
 
 from dataclasses import dataclass
 
-from openpyxl import load_workbook
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -56,26 +57,39 @@ class RowError:
 
 
 def annotated_copy(path, errors, *, header_row):
-    """A copy of the workbook with a column naming each row's errors.
+    """A new workbook: a copy of the ledger sheet's rows with a column naming each
+    row's errors.
 
-    Formulas are replaced by their cached values and every text is made safe again.
+    Only the ledger sheet is read (bounded like an import: `reader.locate_ledger`), and
+    the copy is written in openpyxl's write-only mode from the rows read, so neither
+    other sheets nor the original workbook are ever loaded whole. Formulas are their
+    cached values and every text is made safe again.
     """
+    from itertools import chain
+
+    from .formats import check_file
+    from .reader import locate_ledger
+
     by_row = {}
     for error in errors:
         by_row.setdefault(error["row"], []).append(str(RowError(**error)))
-    workbook = load_workbook(path, data_only=True, keep_links=False)
-    ws = workbook.worksheets[0]
-    column = ws.max_column + 1
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.value = safe_value(cell.value)
-    header = ws.cell(row=header_row, column=column, value="导入错误")
-    header.font = Font(bold=True, color="9A0000")
+    source, _found, _looked = locate_ledger(path, check_file(path))
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(source.title[:31] or "整改台账")
+    width = source.last_col
+    ws.column_dimensions[get_column_letter(width + 1)].width = 60
     fill = PatternFill("solid", fgColor="FFE3E3")
-    for row, messages in by_row.items():
-        cell = ws.cell(row=row, column=column, value=safe_value("\n".join(messages)))
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cell.fill = fill
-    ws.column_dimensions[get_column_letter(column)].width = 60
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for number, values in chain(source.head, source.rows):
+        cells = [None if v == "" else safe_value(v) for v in values[:width]]
+        cells += [None] * (width - len(cells))
+        if number == header_row:
+            note = WriteOnlyCell(ws, value="导入错误")
+            note.font = Font(bold=True, color="9A0000")
+            cells.append(note)
+        elif number in by_row:
+            note = WriteOnlyCell(ws, value=safe_value("\n".join(by_row[number])))
+            note.alignment, note.fill = wrap, fill
+            cells.append(note)
+        ws.append(cells)
     return workbook

@@ -121,6 +121,7 @@ def locate_ledger(path, kind):
     for source in open_sheets(path, kind, max_cells()):
         looked.append(source.title)
         for number, values in source.rows:
+            source.head.append((number, values))
             found = find_header(number, values)
             if found:
                 return source, found, looked

@@ -28,6 +28,7 @@ class SheetSource:
     merges: list = field(default_factory=list)  # (min_col, min_row, max_col, max_row)
     has_formulas: bool = False
     more_sheets: bool = False
+    head: list = field(default_factory=list)  # the rows read while looking for the header
 
 
 def too_large(title, rows, cols, budget):

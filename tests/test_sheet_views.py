@@ -135,13 +135,13 @@ def test_a_bad_file_is_refused_on_the_upload_page_and_nothing_is_kept(
     client, unit, tmp_path, media
 ):
     path = tmp_path / "notes.xlsx"
-    path.write_text("不是表格", encoding="utf-8")
+    path.write_bytes(b"%PDF-1.4\n" + bytes(50))
     client.force_login(unit.principal)
 
     response = upload(client, unit.inspection, path)
 
     assert response.status_code == 200
-    assert "不是 Excel 工作簿（.xlsx）文件，请选择 .xlsx 文件。" in response.content.decode()
+    assert "这是一个PDF 文件（.pdf），不是台账表格。" in response.content.decode()
     assert not ImportJob.objects.exists()
     assert media.names() == []
 
