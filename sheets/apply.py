@@ -28,6 +28,19 @@ def import_ledger(*, inspection, sheet, filename, by=None):
     return plan
 
 
+MAX_REASON = 100  # simple-history's change reason column
+
+
+def _with_notes(planned_findings, reason):
+    """Each finding's change reason: the import's, then what the sheet said that was
+    not imported as such (an unknown word, a claimed completion)."""
+    for planned in planned_findings:
+        if planned.history_notes:
+            text = "；".join([reason, *planned.history_notes])
+            planned.finding._change_reason = text[:MAX_REASON]
+    return [planned.finding for planned in planned_findings]
+
+
 def _write(plan, *, reason, by):
     history = {"default_user": by, "default_change_reason": reason}
     # Objects planned against unsaved areas and findings get their ids as these are
@@ -35,10 +48,11 @@ def _write(plan, *, reason, by):
     if plan.new_areas:
         bulk_create_with_history(plan.new_areas, Area, **history)
     if plan.to_create:
-        bulk_create_with_history([p.finding for p in plan.to_create], Finding, **history)
+        bulk_create_with_history(_with_notes(plan.to_create, reason), Finding, **history)
     if plan.to_update:
         fields = sorted(set().union(*(p.changed_fields for p in plan.to_update)))
-        bulk_update_with_history([p.finding for p in plan.to_update], Finding, fields, **history)
+        findings = _with_notes(plan.to_update, reason)
+        bulk_update_with_history(findings, Finding, fields, **history)
     new_measures = [m for p in plan.to_create + plan.to_update for m in p.new_measures]
     if new_measures:
         bulk_create_with_history(new_measures, Measure, **history)

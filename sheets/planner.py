@@ -5,7 +5,6 @@ without writing anything; `apply.import_ledger` makes the plan again under the
 inspection's lock and writes it.
 """
 
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,8 +12,9 @@ from django.conf import settings
 from findings import editing
 from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
 
-from .cells import KIND_BY_LABEL, area_key, clean_text, compact, parse_deadline, parse_number
+from .cells import area_key, clean_text, compact, parse_deadline, parse_number
 from .reader import Sheet, SheetFinding
+from .words import DONE_STATUSES, kind_of, status_of
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS
 
 # Fields of a finding that the sheet can set, with the column each one comes from.
@@ -28,8 +28,6 @@ FINDING_FIELDS = {
     "kind": "kind",
     "result": "result",
 }
-STATUS_SEPARATORS_RE = re.compile(r"[\s·•・.．,，、/]")
-STATUS_BY_LABEL = {STATUS_SEPARATORS_RE.sub("", label): s for s, label in STATUS_LABELS.items()}
 
 
 @dataclass
@@ -48,6 +46,7 @@ class PlannedFinding:
     new_measures: list = field(default_factory=list)  # unsaved Measure, finding set later
     changed_measures: list = field(default_factory=list)
     changed_fields: set = field(default_factory=set)
+    history_notes: list = field(default_factory=list)  # kept in the change reason
 
 
 @dataclass
@@ -60,11 +59,22 @@ class ImportPlan:
     unchanged: list = field(default_factory=list)
     missing: list = field(default_factory=list)  # Findings not in the file
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # RowError that do not stop the import
     notes: list = field(default_factory=list)
+    readings: dict = field(default_factory=dict)  # (header, word) → [label, rows]
+    claims: int = 0  # new findings the sheet says are done, imported awaiting sign-off
 
     @property
     def has_changes(self):
         return bool(self.new_areas or self.to_create or self.to_update)
+
+    def claim_notes(self):
+        if not self.claims:
+            return []
+        return [
+            f"{self.claims} 个新问题在表中标为已完成或已销号：导入为“待销号”，"
+            "须由领导核实后销号，导入不会销号。"
+        ]
 
     def summary(self, limit=200):
         """A JSON-able account of the plan for the preview page and the command."""
@@ -89,6 +99,7 @@ class ImportPlan:
                 "unchanged": len(self.unchanged),
                 "missing": len(self.missing),
                 "errors": len(self.errors),
+                "warnings": len(self.warnings),
                 "new_areas": len(self.new_areas),
             },
             "new_areas": [area.title for area in self.new_areas],
@@ -100,7 +111,12 @@ class ImportPlan:
                 for f in self.missing[:limit]
             ],
             "errors": [e.as_dict() for e in self.errors],
-            "notes": self.sheet.notes + self.notes,
+            "warnings": [w.as_dict() for w in self.warnings[:1000]],
+            "readings": [
+                {"header": header, "word": word, "read_as": label, "rows": rows}
+                for (header, word), (label, rows) in self.readings.items()
+            ],
+            "notes": self.sheet.notes + self.notes + self.claim_notes(),
         }
 
 
@@ -186,13 +202,14 @@ class _Planner:
     def kind_and_deadline(self, source, existing):
         cells, row = source.cells, source.row
         type_kind = word_kind = deadline = None
-        ok = True
         if "kind" in self.has and compact(cells["kind"]):
-            type_kind = KIND_BY_LABEL.get(compact(cells["kind"]))
+            type_kind, unusual = kind_of(cells["kind"])
             if type_kind is None:
                 labels = "、".join(KIND_LABELS.values())
-                self.error(row, "kind", cells["kind"], f"整改类型只能是{labels}")
-                ok = False
+                message = f"不认识的整改类型（应为{labels}），按整改时限判断"
+                self.warn(source, "kind", cells["kind"], message)
+            elif unusual:
+                self.read_as("kind", cells["kind"], KIND_LABELS[type_kind])
         if "deadline" in self.has:
             try:
                 deadline, word_kind = parse_deadline(cells["deadline"])
@@ -201,8 +218,6 @@ class _Planner:
                 return None, None
         elif existing is not None:
             deadline = existing.deadline
-        if not ok:
-            return None, None
         if type_kind and word_kind and type_kind != word_kind:
             self.error(row, "deadline", cells["deadline"], "与整改类型不一致")
             return None, None
@@ -223,23 +238,38 @@ class _Planner:
             return None, None
         return kind, deadline
 
+    def warn(self, source, key, value, message):
+        """A problem that does not stop the import: shown in the preview, and the value
+        kept in the finding's history note."""
+        warning = self.sheet.error(source.row, key, value, message)
+        self.plan.warnings.append(warning)
+        self.history_notes.append(f"{warning.header}“{warning.value}”未识别")
+
+    def read_as(self, key, value, label):
+        entry = self.plan.readings.setdefault(
+            (self.sheet.headers.get(key, COLUMNS[key]), clean_text(value)), [label, 0]
+        )
+        entry[1] += 1
+
     def status(self, source):
         if "status" not in self.has:
             return None
         value = source.cells["status"]
-        text = STATUS_SEPARATORS_RE.sub("", compact(value))
-        if not text:
+        if not compact(value):
             return None
-        status = STATUS_BY_LABEL.get(text)
+        status, unusual = status_of(value)
         if status is None:
             labels = "、".join(STATUS_LABELS.values())
-            self.error(source.row, "status", value, f"整改状态只能是{labels}")
+            self.warn(source, "status", value, f"不认识的整改状态（应为{labels}），未导入状态")
+        elif unusual:
+            self.read_as("status", value, STATUS_LABELS[status])
         return status
 
     def values(self, source, existing):
         """The finding's fields as the sheet gives them, or None after an error."""
         cells, row = source.cells, source.row
         errors_before = len(self.plan.errors)
+        self.history_notes = []
         values = {}
         statement = clean_text(cells["statement"])
         if not statement:
@@ -312,8 +342,17 @@ class _Planner:
             self.plan_update(source, existing, values, status)
 
     def plan_creation(self, source, area, number, values, status):
+        planned = PlannedFinding(source=source, finding=None, area_title=area.title)
+        planned.history_notes = self.history_notes
+        if status in DONE_STATUSES:
+            # An import never signs anything off: what the sheet says is done is a claim
+            # for the leader to verify.
+            claimed = clean_text(source.cells["status"])
+            planned.history_notes.append(f"表中称“{claimed}”，导入为待销号，待领导核实")
+            self.plan.claims += 1
+            status = Status.SUBMITTED
         finding = Finding(area=area, number=number, status=status or Status.NOT_STARTED, **values)
-        planned = PlannedFinding(source=source, finding=finding, area_title=area.title)
+        planned.finding = finding
         for position, measure in enumerate(source.measures, start=1):
             planned.new_measures.append(
                 Measure(finding=finding, position=position, text=measure.text, owner=measure.owner)
@@ -322,6 +361,7 @@ class _Planner:
 
     def plan_update(self, source, existing, values, status):
         planned = PlannedFinding(source=source, finding=existing, area_title=existing.area.title)
+        planned.history_notes = self.history_notes
         person_before = existing.responsible_person_id
         for field_name, new in values.items():
             model_field = Finding._meta.get_field(field_name)

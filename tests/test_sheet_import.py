@@ -60,6 +60,7 @@ def test_the_seed_export_imported_into_the_same_inspection_changes_nothing(seede
         "unchanged": 17,
         "missing": 0,
         "errors": 0,
+        "warnings": 0,
         "new_areas": 0,
     }
     assert history_counts() == before
@@ -100,11 +101,16 @@ def test_the_seed_export_imported_into_an_empty_inspection_recreates_it(seeded, 
     copied = list(Finding.objects.filter(area__inspection=empty).values_list(*fields))
     original = list(Finding.objects.filter(area__inspection=seeded).values_list(*fields))
     assert len(copied) == 17
-    assert copied == original
+    # An import never signs off: what the seed has signed off or sent for sign-off
+    # arrives awaiting sign-off, for the leader to verify.
+    done = {Status.SUBMITTED, Status.ENDORSED, Status.SIGNED_OFF, Status.ONGOING}
+    assert copied == [
+        (*row[:7], Status.SUBMITTED if row[7] in done else row[7], row[8]) for row in original
+    ]
     reasons = set(Finding.history.filter(area__inspection=empty).values_list(
         "history_change_reason", flat=True
     ))  # fmt: skip
-    assert reasons == {"导入：seed.xlsx"}
+    assert reasons == {"导入：seed.xlsx；表中称“已销号”，导入为待销号，待领导核实"}
     # ...and importing the same file again there changes nothing.
     before = history_counts()
     assert run_import(empty, path).summary()["counts"]["unchanged"] == 17
@@ -194,10 +200,10 @@ def test_a_messy_workbook_is_read_as_the_ledger_it_means(unit, tmp_path):
     assert (got[(2, 1)].kind, got[(2, 1)].deadline, got[(2, 1)].status) == (
         FindingKind.ONGOING,
         None,
-        Status.ONGOING,
+        Status.SUBMITTED,
     )
     assert got[(2, 1)].result == "成效文字"
-    assert (got[(2, 2)].kind, got[(2, 2)].status) == (FindingKind.IMMEDIATE, Status.SIGNED_OFF)
+    assert (got[(2, 2)].kind, got[(2, 2)].status) == (FindingKind.IMMEDIATE, Status.SUBMITTED)
     assert (got[(2, 3)].kind, got[(2, 3)].deadline) == (FindingKind.ONGOING, date(2024, 6, 8))
     assert got[(2, 1)].responsible_leader == unit.other_leader
 
@@ -237,7 +243,7 @@ def test_each_bad_value_is_reported_with_row_column_value_and_a_chinese_message(
         ledger_row(4, "聚焦第1方面", "坏日期", deadline="2024-13-45"),
         ledger_row(1, "聚焦第1方面", "重复序号"),
         ledger_row(5, "聚焦第1方面", "   "),
-        ledger_row(6, "聚焦第1方面", "坏类型", kind="马上就改"),
+        ledger_row(6, "聚焦第1方面", "坏日期二", deadline="明年"),
         ledger_row("六", "聚焦第1方面", "坏序号"),
         ledger_row(7, "聚焦第1方面", "坏状态", status="完成了"),
         ledger_row(8, "聚焦第1方面", "没有时限", deadline=None),
@@ -254,11 +260,14 @@ def test_each_bad_value_is_reported_with_row_column_value_and_a_chinese_message(
         "第5行 I列（整改时限）“2024-13-45”：无法识别的日期（例：2024-01-31）",
         "第6行 A列（序号）“1”：序号在同一问题方面里重复（第2行已有）",
         "第7行 C列（问题）：问题为空",
-        "第8行 J列（整改类型）“马上就改”：整改类型只能是立行立改、限期整改、长期坚持",
+        "第8行 I列（整改时限）“明年”：无法识别的日期（例：2024-01-31）",
         "第9行 A列（序号）“六”：序号必须是正整数",
-        "第10行 K列（整改状态）“完成了”："
-        "整改状态只能是未启动、整改中、待销号、待主要负责人审核、已销号、阶段性销号·长期坚持",
         "第11行 I列（整改时限）：限期整改必须填写整改时限",
+    ]
+    # An unknown status word is a warning, not an error.
+    assert [str(w) for w in refused.value.plan.warnings] == [
+        "第10行 K列（整改状态）“完成了”：不认识的整改状态（应为未启动、整改中、待销号、"
+        "待主要负责人审核、已销号、阶段性销号·长期坚持），未导入状态",
     ]
     assert refused.value.plan.errors[0] == RowError(
         row=3, column="G", header="责任人", value="局长", message="本单位没有这个人（按显示名匹配）"
@@ -464,3 +473,42 @@ def test_a_change_to_a_signed_off_finding_is_refused_until_it_is_reopened(seeded
     assert "已销号" in error.message and "整改成效" in error.message
     assert history_counts() == before
     assert not Finding.objects.filter(result="改写的整改成效").exists()
+
+
+def test_a_done_status_in_the_sheet_creates_no_signed_off_finding(unit, tmp_path):
+    rows = [HEADER] + [
+        ledger_row(i, "聚焦第1方面", f"问题{i}", status=word)
+        for i, word in enumerate(
+            ["已完成", "已整改", "已销号", "阶段性销号·长期坚持", "正在推进"], 1
+        )
+    ]
+    path = write_xlsx(tmp_path / "done.xlsx", rows)
+
+    plan = run_import(unit.inspection, path)
+
+    statuses = dict(Finding.objects.values_list("number", "status"))
+    assert statuses == {1: Status.SUBMITTED, 2: Status.SUBMITTED, 3: Status.SUBMITTED,
+                        4: Status.SUBMITTED, 5: Status.IN_PROGRESS}  # fmt: skip
+    assert not Finding.objects.filter(signed_off_by__isnull=False).exists()
+    reason = Finding.history.get(number=3).history_change_reason
+    assert reason == "导入：done.xlsx；表中称“已销号”，导入为待销号，待领导核实"
+    assert (
+        "4 个新问题在表中标为已完成或已销号：导入为“待销号”，须由领导核实后销号，导入不会销号。"
+        in (plan.summary()["notes"])
+    )
+    readings = {(r["word"], r["read_as"]) for r in plan.summary()["readings"]}
+    assert readings == {("已完成", "待销号"), ("已整改", "待销号"), ("正在推进", "整改中")}
+
+
+def test_an_unknown_status_word_is_kept_in_the_history_note_and_does_not_refuse(unit, tmp_path):
+    path = write_xlsx(
+        tmp_path / "words.xlsx",
+        [HEADER, ledger_row(1, "聚焦第1方面", "问题1", status="快好了", kind="马上就改")],
+    )
+
+    plan = run_import(unit.inspection, path)
+
+    finding = Finding.objects.get()
+    assert (finding.status, finding.kind) == (Status.NOT_STARTED, FindingKind.IMMEDIATE)
+    assert [w.value for w in plan.warnings] == ["快好了"]
+    assert finding.history.get().history_change_reason == "导入：words.xlsx；整改状态“快好了”未识别"
