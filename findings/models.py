@@ -248,6 +248,17 @@ class Finding(models.Model):
         related_name="assigned_findings",
         verbose_name=_("responsible person"),
     )
+    # Names written in an imported ledger for whom the unit has no account yet, kept as
+    # written until someone links them.
+    responsible_leader_text = models.CharField(
+        _("responsible leader (not linked)"), max_length=200, blank=True
+    )
+    responsible_person_text = models.CharField(
+        _("responsible person (not linked)"), max_length=200, blank=True
+    )
+    co_responsible = models.ManyToManyField(
+        User, blank=True, related_name="co_responsible_findings", verbose_name=_("co-responsible")
+    )
     responsible_department = models.CharField(
         _("responsible department"), max_length=100, blank=True
     )
@@ -332,6 +343,7 @@ class Measure(models.Model):
         related_name="owned_measures",
         verbose_name=_("owner"),
     )
+    owner_text = models.CharField(_("owner (not linked)"), max_length=200, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
 

@@ -21,6 +21,7 @@ def findings_of_inspection(inspection, *, status=None, area=None, person=None):
     findings = (
         Finding.objects.filter(area__inspection=inspection)
         .select_related("area", "responsible_leader", "responsible_person")
+        .prefetch_related("co_responsible")
         .order_by("area__position", "number")
     )
     if status:
@@ -29,8 +30,10 @@ def findings_of_inspection(inspection, *, status=None, area=None, person=None):
         findings = findings.filter(area__position=area)
     if person:
         findings = findings.filter(
-            Q(responsible_leader_id=person) | Q(responsible_person_id=person)
-        )
+            Q(responsible_leader_id=person)
+            | Q(responsible_person_id=person)
+            | Q(co_responsible__id=person)
+        ).distinct()
     return findings
 
 

@@ -58,4 +58,23 @@ def _write(plan, *, reason, by):
         bulk_create_with_history(new_measures, Measure, **history)
     changed_measures = [m for p in plan.to_update for m in p.changed_measures]
     if changed_measures:
-        bulk_update_with_history(changed_measures, Measure, ["text", "owner"], **history)
+        fields = ["text", "owner", "owner_text"]
+        bulk_update_with_history(changed_measures, Measure, fields, **history)
+    _write_co_responsible(plan)
+
+
+def _write_co_responsible(plan):
+    """The co-responsible people of created findings and of updated ones whose set
+    changed: two queries whatever the number of findings."""
+    planned = [p for p in plan.to_create + plan.to_update if p.co_responsible is not None]
+    if not planned:
+        return
+    through = Finding.co_responsible.through
+    updated = [p.finding.pk for p in planned if p in plan.to_update]
+    if updated:
+        through.objects.filter(finding_id__in=updated).delete()
+    through.objects.bulk_create(
+        through(finding_id=p.finding.pk, user_id=user_id)
+        for p in planned
+        for user_id in sorted(p.co_responsible)
+    )

@@ -13,6 +13,7 @@ from findings import editing
 from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
 
 from .cells import area_key, clean_text, compact, parse_deadline, parse_number
+from .people import join_names, split_names
 from .reader import Sheet, SheetFinding
 from .words import DONE_STATUSES, kind_of, status_of
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS
@@ -22,7 +23,9 @@ FINDING_FIELDS = {
     "statement": "statement",
     "detail": "detail",
     "responsible_leader": "leader",
+    "responsible_leader_text": "leader",
     "responsible_person": "person",
+    "responsible_person_text": "person",
     "responsible_department": "department",
     "deadline": "deadline",
     "kind": "kind",
@@ -47,6 +50,7 @@ class PlannedFinding:
     changed_measures: list = field(default_factory=list)
     changed_fields: set = field(default_factory=set)
     history_notes: list = field(default_factory=list)  # kept in the change reason
+    co_responsible: set | None = None  # user ids to set, None: unchanged
 
 
 @dataclass
@@ -62,6 +66,7 @@ class ImportPlan:
     warnings: list = field(default_factory=list)  # RowError that do not stop the import
     notes: list = field(default_factory=list)
     readings: dict = field(default_factory=dict)  # (header, word) → [label, rows]
+    unknown_people: dict = field(default_factory=dict)  # name as written → [rows]
     claims: int = 0  # new findings the sheet says are done, imported awaiting sign-off
 
     @property
@@ -69,9 +74,16 @@ class ImportPlan:
         return bool(self.new_areas or self.to_create or self.to_update)
 
     def claim_notes(self):
+        notes = []
+        if self.unknown_people:
+            names = join_names(list(self.unknown_people)[:50])
+            notes.append(
+                f"{len(self.unknown_people)} 个姓名在本单位没有账号（{names}）："
+                "照常导入，姓名作为文字保存在问题上，可稍后关联账号。"
+            )
         if not self.claims:
-            return []
-        return [
+            return notes
+        return notes + [
             f"{self.claims} 个新问题在表中标为已完成或已销号：导入为“待销号”，"
             "须由领导核实后销号，导入不会销号。"
         ]
@@ -112,6 +124,10 @@ class ImportPlan:
             ],
             "errors": [e.as_dict() for e in self.errors],
             "warnings": [w.as_dict() for w in self.warnings[:1000]],
+            "unknown_people": [
+                {"name": name, "rows": rows[:20], "count": len(rows)}
+                for name, rows in self.unknown_people.items()
+            ],
             "readings": [
                 {"header": header, "word": word, "read_as": label, "rows": rows}
                 for (header, word), (label, rows) in self.readings.items()
@@ -154,6 +170,12 @@ class _Planner:
             "finding_id", "position"
         ):
             self.measures.setdefault(measure.finding_id, []).append(measure)
+        self.co = {}
+        through = Finding.co_responsible.through
+        for finding_id, user_id in through.objects.filter(
+            finding__area__inspection=inspection
+        ).values_list("finding_id", "user_id"):
+            self.co.setdefault(finding_id, set()).add(user_id)
         self.seen = {}
         self.matched = set()
         self.has = set(sheet.columns)
@@ -168,18 +190,34 @@ class _Planner:
         self.error(row, key, value, f"最多{limit}个字，这里有{len(text)}个")
         return False
 
-    def person(self, row, key, value):
-        name = compact(value)
-        if not name:
-            return None
-        users = self.people.get(name)
-        if not users:
-            self.error(row, key, value, "本单位没有这个人（按显示名匹配）")
-            return None
-        if len(users) > 1:
-            self.error(row, key, value, "本单位有多人同名，无法确定是谁")
-            return None
-        return users[0]
+    def user_names(self, ids):
+        return join_names(sorted(str(self.users_by_id.get(i, "")) for i in ids))
+
+    def named(self, row, key, value):
+        """(users, names without an account) for a cell naming one or more people.
+
+        The users are None where the first name has no account, so that users[0] is
+        the person named first or nobody."""
+        users, unlinked = [], []
+        for index, (name, written) in enumerate(split_names(value, self.people)):
+            found = self.people.get(name)
+            if found and len(found) > 1:
+                self.error(row, key, value, f"本单位有多人名为“{written}”，无法确定是谁")
+                continue
+            if not found:
+                unlinked.append(written)
+                self.plan.unknown_people.setdefault(written, []).append(row)
+                if index == 0:
+                    users.append(None)
+                continue
+            users.append(found[0])
+        return users, unlinked
+
+    def person_fields(self, row, key, field_name, value, values, co):
+        users, unlinked = self.named(row, key, value)
+        values[field_name] = users[0] if users else None
+        values[f"{field_name}_text"] = join_names(unlinked)
+        co.extend(u for u in users[1:] if u is not None)
 
     def area(self, source):
         value = source.cells["area"]
@@ -284,10 +322,13 @@ class _Planner:
             if key in self.has:
                 values[field_name] = clean_text(cells[key])
                 self.fits(row, key, cells[key], values[field_name], text_limit(field_name))
+        co = []
         if "leader" in self.has:
-            values["responsible_leader"] = self.person(row, "leader", cells["leader"])
+            self.person_fields(row, "leader", "responsible_leader", cells["leader"], values, co)
         if "person" in self.has:
-            values["responsible_person"] = self.person(row, "person", cells["person"])
+            self.person_fields(row, "person", "responsible_person", cells["person"], values, co)
+        chosen = {values.get("responsible_leader"), values.get("responsible_person")}
+        co_ids = {u.pk for u in co if u not in chosen}
         values["kind"], values["deadline"] = self.kind_and_deadline(source, existing)
         values["status"] = self.status(source)
         if "person" in self.has:
@@ -295,9 +336,13 @@ class _Planner:
                 if measure.row == row:
                     measure.owner = values["responsible_person"]
                 else:
-                    measure.owner = self.person(measure.row, "person", measure.person)
+                    users, unlinked = self.named(measure.row, "person", measure.person)
+                    measure.owner = users[0] if users else None
+                    measure.owner_text = join_names(unlinked)
         if len(self.plan.errors) > errors_before:
             return None
+        has_people = "leader" in self.has or "person" in self.has
+        values["co_responsible"] = co_ids if has_people else None
         return values
 
     def run(self):
@@ -351,11 +396,18 @@ class _Planner:
             planned.history_notes.append(f"表中称“{claimed}”，导入为待销号，待领导核实")
             self.plan.claims += 1
             status = Status.SUBMITTED
+        planned.co_responsible = values.pop("co_responsible") or None
         finding = Finding(area=area, number=number, status=status or Status.NOT_STARTED, **values)
         planned.finding = finding
         for position, measure in enumerate(source.measures, start=1):
             planned.new_measures.append(
-                Measure(finding=finding, position=position, text=measure.text, owner=measure.owner)
+                Measure(
+                    finding=finding,
+                    position=position,
+                    text=measure.text,
+                    owner=measure.owner,
+                    owner_text=measure.owner_text,
+                )
             )
         self.plan.to_create.append(planned)
 
@@ -363,6 +415,12 @@ class _Planner:
         planned = PlannedFinding(source=source, finding=existing, area_title=existing.area.title)
         planned.history_notes = self.history_notes
         person_before = existing.responsible_person_id
+        co_new, co_old = values.pop("co_responsible"), self.co.get(existing.pk, set())
+        if co_new is not None and co_new != co_old:
+            planned.co_responsible = co_new
+            planned.changes.append(
+                Change("共同责任人", self.user_names(co_old), self.user_names(co_new))
+            )
         for field_name, new in values.items():
             model_field = Finding._meta.get_field(field_name)
             old = getattr(existing, model_field.attname)
@@ -414,14 +472,20 @@ class _Planner:
             if position > len(current):
                 planned.new_measures.append(
                     Measure(
-                        finding=finding, position=position, text=measure.text, owner=measure.owner
+                        finding=finding,
+                        position=position,
+                        text=measure.text,
+                        owner=measure.owner,
+                        owner_text=measure.owner_text,
                     )
                 )
                 planned.changes.append(Change(f"措施 {position}", "", measure.text))
                 continue
             old = current[position - 1]
-            owner_changed = has_person and (old.owner_id or person_before) != (
-                measure.owner.pk if measure.owner else finding.responsible_person_id
+            owner_changed = has_person and (
+                (old.owner_id or person_before)
+                != (measure.owner.pk if measure.owner else finding.responsible_person_id)
+                or old.owner_text != measure.owner_text
             )
             if old.text != measure.text or owner_changed:
                 shown_old = old.text
@@ -430,7 +494,7 @@ class _Planner:
                 planned.changes.append(Change(f"措施 {position}", shown_old, measure.text))
                 old.text = measure.text
                 if owner_changed:
-                    old.owner = measure.owner
+                    old.owner, old.owner_text = measure.owner, measure.owner_text
                 planned.changed_measures.append(old)
         if len(current) > len(planned.source.measures) and planned.source.measures:
             self.plan.notes.append(

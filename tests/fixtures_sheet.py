@@ -31,13 +31,13 @@ def ledger_row(number, area, statement, *, measure="", person="办公室干事",
             values["deadline"], values["kind"], values["status"], values["result"]]  # fmt: skip
 
 
-def simple_ledger(path, count, *, area="聚焦第1方面", bad_row=None, bad_person="不存在的人"):
-    """`count` one-row findings under the header; the finding at index `bad_row` names
-    a person who is not in the unit."""
+def simple_ledger(path, count, *, area="聚焦第1方面", bad_row=None, bad_deadline="2024-13-45"):
+    """`count` one-row findings under the header; the finding at index `bad_row` has a
+    deadline that is not a date."""
     rows = [HEADER]
     for i in range(count):
-        person = bad_person if i == bad_row else "办公室干事"
-        rows.append(ledger_row(i + 1, area, f"问题{i + 1}", measure=f"措施{i + 1}", person=person))
+        extra = {"deadline": bad_deadline} if i == bad_row else {}
+        rows.append(ledger_row(i + 1, area, f"问题{i + 1}", measure=f"措施{i + 1}", **extra))
     return write_xlsx(path, rows)
 
 

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_staff_member_fixes_an_error_and_imports_the_workbook(page, unit, tmp_path):
-    bad = simple_ledger(tmp_path / "台账-初稿.xlsx", 4, bad_row=1, bad_person="王干事")
+    bad = simple_ledger(tmp_path / "台账-初稿.xlsx", 4, bad_row=1, bad_deadline="2024年13月1日")
     good = simple_ledger(tmp_path / "台账-改正.xlsx", 4)
     login(page, unit.staff.username)
     page.goto(f"/inspections/{unit.inspection.code}/")
@@ -25,9 +25,9 @@ def test_a_staff_member_fixes_an_error_and_imports_the_workbook(page, unit, tmp_
     assert rows.count() == 1
     assert rows.inner_text().split("\t") == [
         "3",
-        "G（责任人）",
-        "王干事",
-        "本单位没有这个人（按显示名匹配）",
+        "I（整改时限）",
+        "2024年13月1日",
+        "无法识别的日期（例：2024-01-31）",
     ]
     assert page.locator("button:has-text('确认导入')").count() == 0
 

@@ -255,7 +255,6 @@ def test_each_bad_value_is_reported_with_row_column_value_and_a_chinese_message(
         run_import(unit.inspection, path)
 
     assert [str(e) for e in refused.value.plan.errors] == [
-        "第3行 G列（责任人）“局长”：本单位没有这个人（按显示名匹配）",
         "第4行 B列（问题方面）“聚焦第九方面”：本次巡察没有这个问题方面",
         "第5行 I列（整改时限）“2024-13-45”：无法识别的日期（例：2024-01-31）",
         "第6行 A列（序号）“1”：序号在同一问题方面里重复（第2行已有）",
@@ -270,8 +269,14 @@ def test_each_bad_value_is_reported_with_row_column_value_and_a_chinese_message(
         "待主要负责人审核、已销号、阶段性销号·长期坚持），未导入状态",
     ]
     assert refused.value.plan.errors[0] == RowError(
-        row=3, column="G", header="责任人", value="局长", message="本单位没有这个人（按显示名匹配）"
+        row=4,
+        column="B",
+        header="问题方面",
+        value="聚焦第九方面",
+        message="本次巡察没有这个问题方面",
     )
+    # A name without an account refuses nothing: it is listed for the principal.
+    assert refused.value.plan.unknown_people == {"局长": [3]}
     assert history_counts() == before
     assert not Finding.objects.exists()
 
@@ -283,7 +288,7 @@ def test_99_good_rows_and_1_bad_row_write_nothing_and_name_the_bad_row(unit, tmp
         run_import(unit.inspection, path)
 
     assert [str(e) for e in refused.value.plan.errors] == [
-        "第59行 G列（责任人）“不存在的人”：本单位没有这个人（按显示名匹配）"
+        "第59行 I列（整改时限）“2024-13-45”：无法识别的日期（例：2024-01-31）"
     ]
     assert not Finding.objects.exists()
     assert not Measure.objects.exists()
@@ -378,12 +383,12 @@ def test_applying_an_import_takes_the_same_queries_for_5_or_40_findings(unit, tm
     with CaptureQueriesContext(connection) as queries:
         import_ledger(inspection=unit.inspection, sheet=sheet, filename="n.xlsx")
     assert Finding.objects.count() == count
-    # savepoint, lock, people, areas, findings, measures; findings + their history;
-    # measures + their history; release
+    # savepoint, lock, people, areas, findings, measures, co-responsible; findings + their
+    # history; measures + their history; release
     assert len(queries) == QUERIES_FOR_A_NEW_IMPORT, [q["sql"][:80] for q in queries]
 
 
-QUERIES_FOR_A_NEW_IMPORT = 11
+QUERIES_FOR_A_NEW_IMPORT = 12
 
 
 def test_rows_that_repeat_the_number_and_statement_are_measures_of_one_finding(unit, tmp_path):
@@ -434,8 +439,9 @@ def test_updating_5_or_40_findings_takes_the_same_queries(unit, tmp_path, count)
         plan = import_ledger(inspection=unit.inspection, sheet=sheet, filename="u.xlsx")
     assert len(plan.to_update) == count
     assert Finding.objects.filter(statement__endswith="（改）").count() == count
-    # the reads and the lock; findings updated + history; measures created + history
-    assert len(queries) == 11, [q["sql"][:80] for q in queries]
+    # the reads (co-responsible too) and the lock; findings updated + history;
+    # measures created + history
+    assert len(queries) == 12, [q["sql"][:80] for q in queries]
 
 
 def test_a_changed_kind_is_shown_with_its_chinese_labels(seeded, tmp_path):

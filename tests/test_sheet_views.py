@@ -155,7 +155,7 @@ def test_errors_are_shown_and_downloadable_as_the_workbook_with_an_error_column(
     job = ImportJob.objects.get()
 
     page = client.get(job_url(job)).content.decode()
-    assert "不存在的人" in page and "本单位没有这个人" in page
+    assert "2024-13-45" in page and "无法识别的日期" in page
     assert "确认导入" not in page
     assert client.post(confirm_url(job)).status_code == 302
     assert not Finding.objects.exists()
@@ -163,7 +163,7 @@ def test_errors_are_shown_and_downloadable_as_the_workbook_with_an_error_column(
     response = client.get(reverse("sheets:import_errors", args=[job.inspection.code, job.pk]))
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert ws["M1"].value == "导入错误"
-    assert ws["M4"].value == "第4行 G列（责任人）“不存在的人”：本单位没有这个人（按显示名匹配）"
+    assert ws["M4"].value == "第4行 I列（整改时限）“2024-13-45”：无法识别的日期（例：2024-01-31）"
     assert ws["M3"].value is None
     assert ws["C4"].value == "问题3"
 
@@ -173,9 +173,10 @@ def test_confirm_re_validates_against_the_ledger_as_it_is_now(client, unit, tmp_
     client.force_login(unit.staff)
     upload(client, unit.inspection, path)
     job = ImportJob.objects.get()
-    # Between preview and confirmation the person leaves the unit.
-    unit.staff.display_name = "已调离的干事"
-    unit.staff.save()
+    # Between preview and confirmation the area is renamed.
+    area = unit.areas[0]
+    area.title = "改名后的方面"
+    area.save()
 
     client.post(confirm_url(job))
 
