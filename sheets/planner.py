@@ -400,15 +400,7 @@ class _Planner:
         finding = Finding(area=area, number=number, status=status or Status.NOT_STARTED, **values)
         planned.finding = finding
         for position, measure in enumerate(source.measures, start=1):
-            planned.new_measures.append(
-                Measure(
-                    finding=finding,
-                    position=position,
-                    text=measure.text,
-                    owner=measure.owner,
-                    owner_text=measure.owner_text,
-                )
-            )
+            planned.new_measures.append(_new_measure(finding, position, measure))
         self.plan.to_create.append(planned)
 
     def plan_update(self, source, existing, values, status):
@@ -470,15 +462,7 @@ class _Planner:
         has_person = "person" in self.has
         for position, measure in enumerate(planned.source.measures, start=1):
             if position > len(current):
-                planned.new_measures.append(
-                    Measure(
-                        finding=finding,
-                        position=position,
-                        text=measure.text,
-                        owner=measure.owner,
-                        owner_text=measure.owner_text,
-                    )
-                )
+                planned.new_measures.append(_new_measure(finding, position, measure))
                 planned.changes.append(Change(f"措施 {position}", "", measure.text))
                 continue
             old = current[position - 1]
@@ -501,6 +485,16 @@ class _Planner:
                 f"第{planned.source.row}行：系统中的措施比文件多"
                 f"（{len(current)} 条对 {len(planned.source.measures)} 条），多出的措施保留不删。"
             )
+
+
+def _new_measure(finding, position, measure):
+    return Measure(
+        finding=finding,
+        position=position,
+        text=measure.text,
+        owner=measure.owner,
+        owner_text=measure.owner_text,
+    )
 
 
 def _shown(value, field_name):
