@@ -42,11 +42,18 @@ def _name(user):
     return user.display_name if user else ""
 
 
+def _names(user, text, co=()):
+    """A cell naming people as the reader splits it: the account, the names kept as
+    text, then the co-responsible."""
+    return "、".join(n for n in [_name(user), text, *(_name(u) for u in co)] if n)
+
+
 def ledger_rows(inspection):
     """(area, finding, rows) for every finding in ledger order; a row is {key: value}."""
     findings = (
         Finding.objects.filter(area__inspection=inspection)
         .select_related("area", "responsible_leader", "responsible_person")
+        .prefetch_related("co_responsible")
         .order_by("area__position", "number")
     )
     measures = {}
@@ -62,21 +69,26 @@ def ledger_rows(inspection):
             "area": finding.area.title,
             "statement": finding.statement,
             "detail": finding.detail,
-            "leader": _name(finding.responsible_leader),
+            "leader": _names(finding.responsible_leader, finding.responsible_leader_text),
             "department": finding.responsible_department,
             "deadline": _deadline_cell(finding),
             "kind": KIND_LABELS[finding.kind],
             "status": STATUS_LABELS[finding.status],
             "result": finding.result,
         }
+        co = sorted(finding.co_responsible.all(), key=lambda u: u.display_name)
+        person = _names(finding.responsible_person, finding.responsible_person_text, co)
         rows = [
             {
                 **base,
                 "measure": measure.text,
-                "person": _name(measure.owner or finding.responsible_person),
+                "person": person
+                if position == 0
+                else _names(measure.owner, measure.owner_text)
+                or _name(finding.responsible_person),
             }
-            for measure in measures.get(finding.pk, [])
-        ] or [{**base, "measure": "", "person": _name(finding.responsible_person)}]
+            for position, measure in enumerate(measures.get(finding.pk, []))
+        ] or [{**base, "measure": "", "person": person}]
         yield finding.area, finding, rows
 
 

@@ -244,6 +244,9 @@ def _read_body(sheet, source, progress):
         if continues and current is not None:
             current.last_row = number
         else:
+            if current is not None and _is_blank(cells["area"]):
+                # Written once above its findings without merging (CSV, many .xls).
+                cells["area"] = current.cells["area"]
             current = SheetFinding(row=number, cells=cells, last_row=number)
             sheet.findings.append(current)
         if measure_col is not None:
