@@ -84,8 +84,7 @@ def ledger_rows(inspection):
                 "measure": measure.text,
                 "person": person
                 if position == 0
-                else _names(measure.owner, measure.owner_text)
-                or _name(finding.responsible_person),
+                else _names(measure.owner, measure.owner_text) or _name(finding.responsible_person),
             }
             for position, measure in enumerate(measures.get(finding.pk, []))
         ] or [{**base, "measure": "", "person": person}]

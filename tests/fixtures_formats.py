@@ -18,7 +18,8 @@ from openpyxl import Workbook
 
 HEADER = ["序号", "问题类别", "存在问题", "主要表现", "整改措施", "责任领导", "责任人",
           "责任科室", "完成期限", "整改类型", "整改进度", "整改落实情况", "备注"]  # fmt: skip
-INSTRUCTIONS = [["填表说明"], ["1. 每个问题一行，措施多的可以分行填写。"], ["2. 日期写成2024-01-31。"]]
+INSTRUCTIONS = [["填表说明"], ["1. 每个问题一行，措施多的可以分行填写。"],
+                ["2. 日期写成2024-01-31。"]]  # fmt: skip
 HEADER_ROW = 3
 
 
@@ -148,7 +149,8 @@ def write_ods(path, tables):
                "</office:document-content>")  # fmt: skip
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
         '<manifest:file-entry manifest:full-path="/" '
         'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
