@@ -166,11 +166,24 @@ def column_index(letters):
 
 
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-# A cell with content: an opening tag that is not self-closing (<c r="A1" s="2"/> is
-# an empty styled cell, which python-calamine does not keep).
-CELL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})(\d{1,8})"[^>]*?(?<!/)>(?!</)')
-FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# Patterns that start with a literal are fast; a sheet written with a namespace
+# prefix (<x:row>) is scanned with the slower prefixed patterns.
+MERGE_RE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+PREFIXED_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+# The used area is measured without a match object per cell (too slow for millions):
+# every row number, the last cell of each row, and any column past ZZ wherever it is.
+ROW_RE = re.compile(rb'<row r="(\d{1,8})"')
+CELL_REF_RE = re.compile(rb'r="([A-Z]{1,4})\d')
+WIDE_COLUMN_RE = re.compile(rb'<c r="([A-Z]{3,4})\d')
+PREFIXED = {
+    "row": re.compile(rb'<(?:\w+:)?row\s[^>]*?r="(\d{1,8})"'),
+    "wide": re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{3,4})\d'),
+    "cell": rb":c ",
+    "end": rb":row>",
+}
+FORMULA_RE = re.compile(rb"<f[\s>/]")
+PREFIXED_FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+PREFIXED_RE = re.compile(rb"<\w+:(?:row|c|sheetData)[\s>]")
 
 
 def _xml(archive, member):
@@ -198,19 +211,37 @@ def scan_xlsx_sheet(path, name, member):
     scan = SheetScan(name)
     merges = set()
     tail = b""
+    row_re, wide_re, merge_re, formula_re = ROW_RE, WIDE_COLUMN_RE, MERGE_RE, FORMULA_RE
+    cell_tag, row_end = b"<c ", b"</row>"
     with zipfile.ZipFile(path) as archive, archive.open(member) as source:
         while chunk := source.read(1 << 20):
             if not tail and (b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]):
                 raise LedgerFileError("文件含不安全的 XML 内容（实体定义），已拒绝。")
+            if not tail and PREFIXED_RE.search(chunk):
+                row_re, wide_re = PREFIXED["row"], PREFIXED["wide"]
+                merge_re, formula_re = PREFIXED_MERGE_RE, PREFIXED_FORMULA_RE
+                cell_tag, row_end = PREFIXED["cell"], PREFIXED["end"]
             text = tail + chunk
-            for match in CELL_RE.finditer(text):
-                scan.last_row = max(scan.last_row, int(match.group(2)))
-                scan.last_col = max(scan.last_col, column_index(match.group(1).decode()))
-            for match in MERGE_RE.finditer(text):
+            rows = row_re.findall(text)
+            if rows:
+                scan.last_row = max(scan.last_row, max(map(int, rows)))
+            letters = set(wide_re.findall(text))
+            end = text.find(row_end)
+            while end != -1:
+                cell = text.rfind(cell_tag, max(0, end - 100_000), end)
+                if cell != -1:
+                    match = CELL_REF_RE.search(text, cell, cell + 200)
+                    if match:
+                        letters.add(match.group(1))
+                end = text.find(row_end, end + 6)
+            if letters:
+                widest = max(letters, key=lambda c: (len(c), c))
+                scan.last_col = max(scan.last_col, column_index(widest.decode()))
+            for match in merge_re.finditer(text):
                 c1, r1, c2, r2 = match.groups()
                 c2, r2 = c2 or c1, r2 or r1
                 merges.add((column_index(c1.decode()), int(r1), column_index(c2.decode()), int(r2)))
-            scan.has_formulas = scan.has_formulas or bool(FORMULA_RE.search(text))
+            scan.has_formulas = scan.has_formulas or bool(formula_re.search(text))
             # Keep an overlap so that a tag cut between two chunks is seen whole.
             tail = text[-300:]
     scan.merges = sorted(merges, key=lambda m: (m[1], m[0]))

@@ -28,6 +28,7 @@ HEADER_SEARCH_ROWS = 30
 PROGRESS_EVERY = 500
 REQUIRED = ("number", "area", "statement")
 DEFAULT_MAX_CELLS = 1_500_000
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # the largest sheet Excel can save
 
 
 def max_cells():
@@ -178,6 +179,12 @@ def _merge_maps(source, header_row, columns):
     covered = {}
     budget = max_cells()
     for c1, r1, c2, r2 in source.merges:
+        if c2 > MAX_COLUMN or r2 > MAX_ROW or (c2 - c1 + 1) * (r2 - r1 + 1) > budget:
+            where = f"{get_column_letter(min(c1, MAX_COLUMN))}{r1}"
+            raise LedgerFileError(
+                f"工作表「{source.title}」从 {where} 起的合并单元格远超表格的范围"
+                f"（{r2 - r1 + 1} 行 × {c2 - c1 + 1} 列），疑似恶意文件，已拒绝。"
+            )
         r2, c2 = min(r2, source.last_row), min(c2, source.last_col)
         if r2 <= header_row or r2 < r1 or c2 < c1:
             continue
