@@ -216,7 +216,8 @@ class _Planner:
     def person_fields(self, row, key, field_name, value, values, co):
         users, unlinked = self.named(row, key, value)
         values[field_name] = users[0] if users else None
-        values[f"{field_name}_text"] = join_names(unlinked)
+        text = values[f"{field_name}_text"] = join_names(unlinked)
+        self.fits(row, key, value, text, text_limit(f"{field_name}_text"))
         co.extend(u for u in users[1:] if u is not None)
 
     def area(self, source):
