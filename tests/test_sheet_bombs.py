@@ -146,19 +146,21 @@ def test_shared_strings_that_would_fill_the_memory_are_refused_before_parsing(tm
     chunk = "".join(f"<si><t>{rng.getrandbits(48):012x}{filler}</t></si>" for _ in range(2000))
     with zipfile.ZipFile(path) as source:
         items = [(i, source.read(i.filename)) for i in source.infolist()]
+    rel = (
+        b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for info, data in items:
-            if info.filename == "xl/sharedStrings.xml":
-                with target.open("xl/sharedStrings.xml", "w") as out:
-                    out.write(
-                        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                    )
-                    data = chunk.encode()
-                    for _ in range(290 * 1024 * 1024 // len(data)):
-                        out.write(data)
-                    out.write(b"</sst>")
-            else:
-                target.writestr(info, data)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", rel + b"</Relationships>")
+            target.writestr(info, data)
+        with target.open("xl/sharedStrings.xml", "w") as out:
+            out.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            data = chunk.encode()
+            for _ in range(290 * 1024 * 1024 // len(data)):
+                out.write(data)
+            out.write(b"</sst>")
     size = path.stat().st_size
     with zipfile.ZipFile(path) as archive:
         total = sum(i.file_size for i in archive.infolist())
