@@ -102,9 +102,19 @@ class _Collector:
                 for kind in ("owned", "referenced"):
                     for lookup, keys in self._lookups(model, kind, new[kind]):
                         for chunk in chunks(sorted(keys)):
-                            for obj in model._base_manager.filter(**{lookup: chunk}).order_by():
+                            rows = model._base_manager.filter(**{lookup: chunk}).order_by()
+                            for obj in rows.prefetch_related(*self._m2m(model)):
                                 self._take(model, obj, kind)
         return self.rows
+
+    def _m2m(self, model):
+        """Many-to-many fields into the archive (a finding's co-responsible), fetched
+        with their rows so that serialising them costs no query per row."""
+        return [
+            f.name
+            for f in model._meta.many_to_many
+            if f.remote_field.model._meta.concrete_model in self.models
+        ]
 
     def _lookups(self, model, kind, new):
         base = history_of(model)
