@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('findings', '0007_history_change_reason_text'),
+        ('findings', '0008_offices'),
     ]
 
     operations = [
