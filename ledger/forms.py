@@ -35,11 +35,9 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ProgressForm(forms.Form):
-    on_date = forms.DateField(label=_("date"), widget=DateInput(), initial=timezone.localdate)
-    text = forms.CharField(
-        label=_("progress"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+class EvidenceFilesForm(forms.Form):
+    """A form with evidence files, each checked as evidence (ledger progress, 督办 replies)."""
+
     files = MultipleFileField(label=_("evidence files"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -58,6 +56,15 @@ class ProgressForm(forms.Form):
         if errors:
             raise ValidationError(errors)
         return checked
+
+
+class ProgressForm(EvidenceFilesForm):
+    field_order = ["on_date", "text", "files"]
+
+    on_date = forms.DateField(label=_("date"), widget=DateInput(), initial=timezone.localdate)
+    text = forms.CharField(
+        label=_("progress"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def clean(self):
         data = super().clean()

@@ -3,8 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from findings.models import Inspection, ProblemCategory
-from ledger.evidence import EvidenceRefused, allowed_extensions, check_upload
-from ledger.forms import DateInput, MultipleFileField
+from ledger.forms import DateInput, EvidenceFilesForm
 
 from .dashboard import FILTERS
 
@@ -28,29 +27,13 @@ class IssueForm(forms.Form):
         return self.findings.get(pk) if pk else None
 
 
-class StepForm(forms.Form):
+class StepForm(EvidenceFilesForm):
+    field_order = ["text", "reply_deadline", "files"]
+
     text = forms.CharField(label=_("text"), widget=forms.Textarea({"rows": 3}), required=False)
     reply_deadline = forms.DateField(
         label=_("new reply deadline"), widget=DateInput(), required=False
     )
-    files = MultipleFileField(label=_("evidence files"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = _("Several files allowed: %(types)s.") % {
-            "types": ", ".join(allowed_extensions())
-        }
-
-    def clean_files(self):
-        checked, errors = [], []
-        for upload in self.cleaned_data["files"]:
-            try:
-                checked.append(check_upload(upload))
-            except EvidenceRefused as refused:
-                errors.append(ValidationError(str(refused)))
-        if errors:
-            raise ValidationError(errors)
-        return checked
 
 
 class BehindForm(forms.Form):
