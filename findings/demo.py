@@ -10,7 +10,16 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import transaction
 
-from .models import AdminRole, Area, Finding, Inspection, Membership, Organisation, User
+from .models import (
+    SIGNED_OFF_STATUSES,
+    AdminRole,
+    Area,
+    Finding,
+    Inspection,
+    Membership,
+    Organisation,
+    User,
+)
 
 SEED_PATH = settings.BASE_DIR / "fixtures" / "seed" / "xinhua-cyl-2023.json"
 DEMO_PASSWORD = "rectify-demo"
@@ -27,13 +36,16 @@ def read_seed():
     return json.loads(SEED_PATH.read_text(encoding="utf-8"))
 
 
-def _get_or_create(model, lookup, defaults, counts):
+def _get_or_create(model, lookup, defaults, counts, *, history_date=None):
+    """history_date: when the history says the row was written (the seed's sign-off date)."""
     obj = model.objects.filter(**lookup).first()
     if obj is not None:
         counts["present"] += 1
         return obj
     obj = model(**{**defaults, **lookup})
     obj._change_reason = REASON
+    if history_date is not None:
+        obj._history_date = history_date
     obj.save()
     counts["created"] += 1
     return obj
@@ -113,9 +125,12 @@ def load_seed(seed=None):
                     "responsible_person": people[f["responsible_person"]],
                     "status": f["status"],
                     "result": f["result"],
+                    "signed_result": f["result"] if f["status"] in SIGNED_OFF_STATUSES else "",
                     "signed_off_by": leader,
                     "signed_off_at": datetime.fromisoformat(f["signed_off_at"]),
                 },
                 counts,
+                # As of a date after the sign-off, the history shows the finding signed off.
+                history_date=datetime.fromisoformat(f["signed_off_at"]),
             )
     return counts

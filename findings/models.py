@@ -224,6 +224,16 @@ class Status(models.TextChoices):
 SIGNED_OFF_STATUSES = (Status.SIGNED_OFF, Status.ONGOING)
 
 
+class WithholdReason(models.TextChoices):
+    """Why a finding is left out of the public notice (双公开); "" means it is printed."""
+
+    STATE_SECRET = "state_secret", _("involves state secrets")
+    OPEN_CASE = "open_case", _("a case under investigation")
+    HYPE = "hype", _("may be sensationalised")
+    MASS_INCIDENT = "mass_incident", _("may cause a mass incident")
+    OTHER_SENSITIVE = "other_sensitive", _("other sensitive matters")
+
+
 class Finding(models.Model):
     area = models.ForeignKey(Area, models.CASCADE, related_name="findings", verbose_name=_("area"))
     number = models.PositiveSmallIntegerField(_("number"))
@@ -285,6 +295,15 @@ class Finding(models.Model):
         verbose_name=_("signed off by"),
     )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    # The result text as it read when it was last signed off: what a notice prints.
+    signed_result = models.TextField(_("result as signed off"), blank=True)
+    # Left out of the public notice for this reason (still counted); "" prints it.
+    withheld_reason = models.CharField(
+        _("withheld from the public notice"),
+        max_length=20,
+        choices=WithholdReason.choices,
+        blank=True,
+    )
     # Bumped by every service that writes the finding; edit forms carry it to refuse lost updates.
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -307,6 +326,10 @@ class Finding(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=FindingKind.DEADLINE) | Q(deadline__isnull=False),
                 name="findings_finding_deadline_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(withheld_reason="") | Q(withheld_reason__in=WithholdReason.values),
+                name="findings_finding_withheld_reason_valid",
             ),
         ]
         indexes = [

@@ -124,7 +124,8 @@ def transition(*, finding, by, action, reason=""):
         fields = ["status"]
         if t.target in (S.SIGNED_OFF, S.ONGOING):
             finding.signed_off_by, finding.signed_off_at = by, timezone.now()
-            fields += ["signed_off_by", "signed_off_at"]
+            finding.signed_result = finding.result  # what the notice will print
+            fields += ["signed_off_by", "signed_off_at", "signed_result"]
         elif action == "reopen":
             finding.signed_off_by = finding.signed_off_at = None
             fields += ["signed_off_by", "signed_off_at"]

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 
 from findings.models import Finding, Status
 
+from . import printing
 from .chinese import balanced_lines, chinese_date, chinese_period, heading_label, ordinal_lead
 
 KIND_NAMES = {
@@ -35,6 +36,9 @@ class Block:
     kind: str
     text: str
     head: str = ""
+    # Shown in the draft only, never printed: why this finding's text is not as signed
+    # off (reports.printing's flags).
+    flag: str = ""
 
     @property
     def plain(self):
@@ -102,11 +106,12 @@ def _percent(part, whole):
 
 
 def counts_sentence(areas, as_of):
-    findings = [finding for area in areas for finding in area.findings.all()]
+    """Counted from the statuses at the end of `as_of` (the history), not today's."""
+    findings = printing.statuses_as_of(areas, as_of)
     if not findings:
         return ""
-    done = sum(f.status == Status.SIGNED_OFF for f in findings)
-    ongoing = sum(f.status == Status.ONGOING for f in findings)
+    done = sum(status == Status.SIGNED_OFF for status in findings)
+    ongoing = sum(status == Status.ONGOING for status in findings)
     open_ = len(findings) - done - ongoing
     text = f"截至{chinese_date(as_of)}，{len(areas)}个方面{len(findings)}个问题，已完成整改{done}个"
     if ongoing:
@@ -133,8 +138,12 @@ def findings_without_result(areas):
     return [f for area in areas for f in area.findings.all() if not f.result.strip()]
 
 
-def build_document(notice, areas=None):
-    """The notice of `notice.inspection` as it reads now (draft and ledger together)."""
+def build_document(notice, areas=None, *, audience=printing.Audience.PUBLIC):
+    """The notice of `notice.inspection` as it reads now (draft and ledger together).
+
+    audience: the public version leaves out the findings withheld from it; what each
+    finding prints is reports.printing's choice.
+    """
     inspection = notice.inspection
     organisation = inspection.organisation
     areas = ledger_areas(inspection) if areas is None else areas
@@ -151,12 +160,18 @@ def build_document(notice, areas=None):
         sentence = counts_sentence(areas, notice.counts_as_of)
         if sentence:
             blocks.append(Block("counts", sentence))
-    for a, area in enumerate(areas, start=1):
+    shown = [
+        (area, [p for p in items if p.shown])
+        for area, items in printing.printed_areas(notice, areas, audience=audience)
+    ]
+    # An area prints while it has a finding to print (or none at all, as it was entered).
+    shown = [(area, items) for area, items in shown if items or not area.findings.all()]
+    for a, (area, items) in enumerate(shown, start=1):
         blocks.append(Block("area", _sentence(area.title), heading_label(2, a)))
-        for f, finding in enumerate(area.findings.all(), start=1):
-            blocks.append(Block("finding", finding.statement, heading_label(3, f)))
-            if finding.result.strip():
-                blocks.append(Block("result", finding.result.strip()))
+        for f, item in enumerate(items, start=1):
+            blocks.append(Block("finding", item.finding.statement, heading_label(3, f), item.flag))
+            if item.text:
+                blocks.append(Block("result", item.text))
 
     blocks.append(Block("h1", NEXT_STEPS_HEADING, heading_label(1, 3)))
     if notice.next_steps_lead.strip():

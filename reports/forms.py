@@ -16,12 +16,14 @@ class NoticeForm(forms.ModelForm):
             "measures_title",
             "next_steps_lead",
             "closing",
+            "unsigned_rule",
             "show_counts",
             "counts_as_of",
             "signature",
             "dated",
         ]
         widgets = {
+            "unsigned_rule": forms.RadioSelect,
             "preamble": forms.Textarea(attrs={"rows": 4}),
             "next_steps_lead": forms.Textarea(attrs={"rows": 4}),
             "closing": forms.Textarea(attrs={"rows": 3}),

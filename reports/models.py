@@ -30,6 +30,20 @@ def validate_paragraphs(value):
                 )
 
 
+class UnsignedRule(models.TextChoices):
+    """How the notice prints a finding that is not signed off (as of the notice's date)."""
+
+    IN_PROGRESS = "in_progress", _("state that it is in progress, with its deadline")
+    OMIT = "omit", _("leave it out")
+
+
+class Audience(models.TextChoices):
+    """双公开: the internal version prints every finding, the public one no withheld one."""
+
+    PUBLIC = "public", _("public version")
+    INTERNAL = "internal", _("internal version")
+
+
 class Notice(models.Model):
     """The editable draft of an inspection's notice; section 二 is read from the ledger.
 
@@ -59,6 +73,18 @@ class Notice(models.Model):
         blank=True,
         help_text=_("Leave empty to generate it from the unit's contact data."),
     )
+    unsigned_rule = models.CharField(
+        _("findings not signed off"),
+        max_length=20,
+        choices=UnsignedRule.choices,
+        default=UnsignedRule.IN_PROGRESS,
+        help_text=_(
+            "A finding not signed off as of the notice's date has no text to print: "
+            "state that it is in progress with its deadline, or leave it out."
+        ),
+    )
+    # The stable public address of "the current notice": its latest version not withdrawn.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     show_counts = models.BooleanField(_("show the counts sentence"), default=False)
     counts_as_of = models.DateField(_("counts as of"), null=True, blank=True)
     signature = models.CharField(_("signature"), max_length=200, blank=True)
@@ -76,6 +102,10 @@ class Notice(models.Model):
             models.CheckConstraint(
                 condition=models.Q(show_counts=False) | models.Q(counts_as_of__isnull=False),
                 name="reports_notice_counts_need_a_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unsigned_rule__in=UnsignedRule.values),
+                name="reports_notice_unsigned_rule_valid",
             ),
         ]
 
@@ -101,6 +131,10 @@ def docx_path(version, filename):
     return _version_path(version, "docx")
 
 
+def internal_path(version, filename):
+    return _version_path(version, f"internal.{filename.rsplit('.', 1)[-1]}")
+
+
 class NoticeVersion(models.Model):
     """A published, frozen notice: never changed after it is written."""
 
@@ -123,6 +157,24 @@ class NoticeVersion(models.Model):
     # Empty for the versions published before notices came as Word documents too.
     docx = models.FileField(_("Word file"), upload_to=docx_path, max_length=300, blank=True)
     docx_sha256 = models.CharField(_("SHA-256 of the Word file"), max_length=64, blank=True)
+    # The internal version (党内通报) published with it: every finding, for members only.
+    # Empty for versions published before notices came in two versions.
+    internal_paragraphs = models.JSONField(_("paragraphs of the internal version"), default=list)
+    internal_html = models.FileField(
+        _("HTML file of the internal version"), upload_to=internal_path, max_length=300, blank=True
+    )
+    internal_pdf = models.FileField(
+        _("PDF file of the internal version"), upload_to=internal_path, max_length=300, blank=True
+    )
+    internal_pdf_sha256 = models.CharField(
+        _("SHA-256 of the internal PDF"), max_length=64, blank=True
+    )
+    internal_docx = models.FileField(
+        _("Word file of the internal version"), upload_to=internal_path, max_length=300, blank=True
+    )
+    internal_docx_sha256 = models.CharField(
+        _("SHA-256 of the internal Word file"), max_length=64, blank=True
+    )
 
     class Meta:
         verbose_name = _("published notice")
@@ -136,6 +188,31 @@ class NoticeVersion(models.Model):
 
     def __str__(self):
         return f"{self.notice} · {self.number}"
+
+
+class NoticeWithdrawal(models.Model):
+    """A published version taken back, with its reason: appended, the version stays as frozen."""
+
+    version = models.OneToOneField(
+        NoticeVersion, models.PROTECT, related_name="withdrawal", verbose_name=_("version")
+    )
+    reason = models.TextField(_("reason"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"))
+    withdrawn_by = models.ForeignKey(
+        User, models.PROTECT, related_name="+", verbose_name=_("withdrawn by")
+    )
+
+    class Meta:
+        verbose_name = _("withdrawal of a published notice")
+        verbose_name_plural = _("withdrawals of published notices")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="reports_noticewithdrawal_reason_given"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.version} · {self.withdrawn_at:%Y-%m-%d}"
 
 
 class PublishJob(BackgroundJob):

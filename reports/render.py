@@ -108,6 +108,8 @@ def notice_html(document, *, draft, for_pdf=False, links=(), embed_styles=False)
                 "stylesheets": stylesheets,
                 "styles": styles,
                 "links": () if for_pdf else links,
+                # The draft on screen marks what does not print as signed off.
+                "flags": draft and not for_pdf,
             },
         )
 

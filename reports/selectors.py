@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import Length
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from findings.access import inspection_for
 from findings.models import Finding
 
 from .document import build_document, ledger_areas
-from .models import Notice, NoticeVersion
+from .models import Audience, Notice, NoticeVersion
 
 
 def notice_of(inspection):
@@ -31,10 +32,10 @@ def notice_for(request, code, *, need="read"):
     return notice_of(inspection), access
 
 
-def current_document(notice):
-    """The draft as it reads now, and the ledger areas it was built from."""
+def current_document(notice, *, audience=Audience.PUBLIC):
+    """The draft as it reads now (the public version unless asked), and its ledger areas."""
     areas = ledger_areas(notice.inspection)
-    return build_document(notice, areas), areas
+    return build_document(notice, areas, audience=audience), areas
 
 
 def too_large(notice):
@@ -66,14 +67,50 @@ def too_large(notice):
 def versions_of(notice):
     if notice.pk is None:
         return NoticeVersion.objects.none()
-    return notice.versions.select_related("published_by").order_by("-number")
+    return notice.versions.select_related("published_by", "withdrawal__withdrawn_by").order_by(
+        "-number"
+    )
 
 
 def get_public_version(public_id):
     return get_object_or_404(
-        NoticeVersion.objects.select_related("notice__inspection__organisation"),
+        NoticeVersion.objects.select_related("notice__inspection__organisation", "withdrawal"),
         public_id=public_id,
     )
+
+
+def get_version(notice, number):
+    """A published version of the notice by its number (for members), or 404."""
+    if notice.pk is None:
+        raise Http404
+    return get_object_or_404(
+        NoticeVersion.objects.select_related("withdrawal"), notice=notice, number=number
+    )
+
+
+def current_version(notice):
+    """The latest version not withdrawn: what the notice's stable address shows, or None."""
+    if notice.pk is None:
+        return None
+    return (
+        notice.versions.filter(withdrawal__isnull=True)
+        .select_related("notice")
+        .order_by("-number")
+        .first()
+    )
+
+
+def current_version_at(public_id):
+    """The current version of the notice whose stable address is `public_id`, or 404."""
+    notice = get_object_or_404(Notice, public_id=public_id)
+    version = current_version(notice)
+    if version is None:
+        raise Http404
+    return version
+
+
+def is_withdrawn(version):
+    return hasattr(version, "withdrawal")
 
 
 def paragraph_diff(old, new):

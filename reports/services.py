@@ -3,14 +3,16 @@
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from findings import editing
 from findings.access import Access
+from findings.models import Finding, WithholdReason
 
 from . import render, word
-from .document import build_document, findings_without_result, ledger_areas
-from .models import Notice, NoticeVersion
+from .document import build_document, ledger_areas
+from .models import Audience, Notice, NoticeVersion, NoticeWithdrawal
 from .selectors import too_large
 
 EDITABLE_FIELDS = [
@@ -21,6 +23,7 @@ EDITABLE_FIELDS = [
     "next_steps_lead",
     "next_steps",
     "closing",
+    "unsigned_rule",
     "show_counts",
     "counts_as_of",
     "signature",
@@ -76,32 +79,27 @@ def notice_update(*, inspection, by, data, expected_version):
     return notice
 
 
-def _freeze_docx(version, document):
-    """The version's Word document, stored with its SHA-256 (before the row is written)."""
-    data = word.notice_docx(document, draft=False)
-    version.docx_sha256 = render.sha256(data)
-    version.docx.save("notice.docx", ContentFile(data), save=False)
-
-
 def _publishable(inspection, by, notice):
-    """The document to publish; NoticeError if the rules forbid publishing it now."""
+    """The (public, internal) documents to publish; NoticeError if the rules forbid it now.
+
+    Findings not signed off need no result text: they print by the draft's rule.
+    """
     _refuse_unless(Access.may_publish_notice, by, inspection)
     if problem := too_large(notice):
         raise NoticeError(problem)
     areas = ledger_areas(inspection)
-    missing = findings_without_result(areas)
-    if missing:
-        raise NoticeError(
-            _("Every finding needs its result text before the notice is published."),
-            findings=missing,
-        )
-    document = build_document(notice, areas)
+    public = build_document(notice, areas, audience=Audience.PUBLIC)
+    internal = build_document(notice, areas, audience=Audience.INTERNAL)
     latest = notice.versions.order_by("-number").first() if notice.pk else None
-    if latest is not None and latest.paragraphs == document.paragraphs():
+    if (
+        latest is not None
+        and latest.paragraphs == public.paragraphs()
+        and latest.internal_paragraphs == internal.paragraphs()
+    ):
         raise NoticeError(
             _("Nothing changed since version %(number)s was published.") % {"number": latest.number}
         )
-    return document
+    return public, internal
 
 
 def check_publish(*, inspection, by):
@@ -112,12 +110,50 @@ def check_publish(*, inspection, by):
     _publishable(inspection, by, notice)
 
 
+def _files(document, links):
+    """(HTML, PDF, .docx) bytes of a published document; the HTML carries its styles."""
+    html = render.notice_html(document, draft=False, links=links, embed_styles=True).encode()
+    return html, render.notice_pdf(document, draft=False), word.notice_docx(document, draft=False)
+
+
+def _freeze(version, public, internal):
+    """Write both versions' files and their SHA-256s onto `version` (before its row)."""
+    # The pages link their files relatively: /notices/<uuid>/ → /notices/<uuid>/pdf/.
+    html, pdf, docx = _files(public, [("pdf/", "下载PDF版"), ("docx/", "下载Word版")])
+    version.html_sha256, version.pdf_sha256 = render.sha256(html), render.sha256(pdf)
+    version.docx_sha256 = render.sha256(docx)
+    version.html.save("notice.html", ContentFile(html), save=False)
+    version.pdf.save("notice.pdf", ContentFile(pdf), save=False)
+    version.docx.save("notice.docx", ContentFile(docx), save=False)
+    if internal.paragraphs() == public.paragraphs():
+        # Nothing withheld: the internal version reads the same; render it once.
+        html = render.notice_html(
+            internal,
+            draft=False,
+            links=[("pdf/", "下载PDF版"), ("docx/", "下载Word版")],
+            embed_styles=True,
+        ).encode()
+    else:
+        html, pdf, docx = _files(internal, [("pdf/", "下载PDF版"), ("docx/", "下载Word版")])
+    version.internal_paragraphs = internal.paragraphs()
+    version.internal_pdf_sha256, version.internal_docx_sha256 = (
+        render.sha256(pdf),
+        render.sha256(docx),
+    )
+    version.internal_html.save("notice.html", ContentFile(html), save=False)
+    version.internal_pdf.save("notice.pdf", ContentFile(pdf), save=False)
+    version.internal_docx.save("notice.docx", ContentFile(docx), save=False)
+
+
+FILE_FIELDS = ("html", "pdf", "docx", "internal_html", "internal_pdf", "internal_docx")
+
+
 @transaction.atomic
 def notice_publish(*, inspection, by):
-    """Freeze the notice as it reads now into a new version: HTML, PDF, .docx and SHA-256s."""
+    """Freeze the notice as it reads now into a new version, public and internal (双公开):
+    each as HTML, PDF and .docx with their SHA-256s."""
     notice = _locked_notice(inspection)
-    document = _publishable(inspection, by, notice)
-    paragraphs = document.paragraphs()
+    public, internal = _publishable(inspection, by, notice)
     if notice.pk is None:
         notice.version = 1
         notice._change_reason = "发布通报"
@@ -128,28 +164,60 @@ def notice_publish(*, inspection, by):
         published_at=timezone.now(),
         published_by=by,
         notice_version=notice.version,
-        paragraphs=paragraphs,
+        paragraphs=public.paragraphs(),
     )
-    # The public page links its PDF relatively: /notices/<uuid>/ → /notices/<uuid>/pdf/.
-    # The styles go into the page: a published version keeps its look for good.
-    html = render.notice_html(
-        document,
-        draft=False,
-        links=[("pdf/", "下载PDF版"), ("docx/", "下载Word版")],
-        embed_styles=True,
-    ).encode()
-    pdf = render.notice_pdf(document, draft=False)
-    version.html_sha256 = render.sha256(html)
-    version.pdf_sha256 = render.sha256(pdf)
-    version.html.save("notice.html", ContentFile(html), save=False)
-    version.pdf.save("notice.pdf", ContentFile(pdf), save=False)
-    _freeze_docx(version, document)
     # The files are written before the row: a failed insert must not leave them behind.
     try:
+        _freeze(version, public, internal)
         version.save()
     except Exception:
-        version.html.delete(save=False)
-        version.pdf.delete(save=False)
-        version.docx.delete(save=False)
+        for name in FILE_FIELDS:
+            getattr(version, name).delete(save=False)
         raise
     return version
+
+
+@transaction.atomic
+def version_withdraw(*, version, by, reason):
+    """Withdraw a published version (撤回): recorded beside it, its frozen files untouched.
+
+    Its public page then says so; the current address shows the latest version left.
+    """
+    inspection = version.notice.inspection
+    _refuse_unless(Access.may_publish_notice, by, inspection)
+    reason = (reason or "").strip()
+    if not reason:
+        raise NoticeError(_("Please give the reason for withdrawing the version."))
+    Notice.objects.select_for_update().filter(pk=version.notice_id).first()
+    if NoticeWithdrawal.objects.filter(version=version).exists():
+        raise NoticeError(
+            _("Version %(number)s is already withdrawn.") % {"number": version.number}
+        )
+    return NoticeWithdrawal.objects.create(
+        version=version, reason=reason, withdrawn_at=timezone.now(), withdrawn_by=by
+    )
+
+
+@transaction.atomic
+def findings_withhold(*, inspection, by, reasons):
+    """Set which findings the public version leaves out: `reasons` maps finding id → a
+    WithholdReason or "" (printed). Each change is saved with its history."""
+    _refuse_unless(Access.may_edit_notice, by, inspection)
+    allowed = {"", *WithholdReason.values}
+    if any(reason not in allowed for reason in reasons.values()):
+        raise NoticeError(_("Choose one of the listed reasons."))
+    findings = Finding.objects.select_for_update().filter(
+        area__inspection=inspection, pk__in=list(reasons)
+    )
+    changed = []
+    for finding in findings.order_by("pk"):
+        reason = reasons[finding.pk]
+        if finding.withheld_reason == reason:
+            continue
+        finding.withheld_reason = reason
+        with translation.override("zh-hans"):  # history reasons are Chinese
+            label = str(finding.get_withheld_reason_display())
+        why = f"不在公开版本中公布：{label}" if reason else "在公开版本中公布"
+        editing.save_edit(finding, ["withheld_reason"], reason=why, by=by)
+        changed.append(finding)
+    return changed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import version_views, views
 
 app_name = "reports"
 
@@ -25,8 +25,31 @@ urlpatterns = [
         name="publish_job",
     ),
     path("inspections/<slug:code>/notice/diff/", views.notice_diff, name="notice_diff"),
+    path(
+        "inspections/<slug:code>/notice/withholding/",
+        version_views.notice_withholding,
+        name="notice_withholding",
+    ),
+    path(
+        "inspections/<slug:code>/notice/versions/<int:number>/withdraw/",
+        version_views.notice_withdraw,
+        name="notice_withdraw",
+    ),
+    # The internal version (党内通报) of a published version: members only.
+    path(
+        "inspections/<slug:code>/notice/versions/<int:number>/internal/",
+        version_views.internal_notice,
+        name="internal_notice",
+    ),
+    path(
+        "inspections/<slug:code>/notice/versions/<int:number>/internal/<slug:kind>/",
+        version_views.internal_notice,
+        name="internal_notice_file",
+    ),
     # Public: a published version at its unguessable address, no login.
     path("notices/<uuid:public_id>/", views.public_notice, name="public_notice"),
     path("notices/<uuid:public_id>/pdf/", views.public_notice_pdf, name="public_notice_pdf"),
     path("notices/<uuid:public_id>/docx/", views.public_notice_docx, name="public_notice_docx"),
+    # Public: the notice's stable address, always its latest version not withdrawn.
+    path("notices/current/<uuid:public_id>/", version_views.current_notice, name="current_notice"),
 ]

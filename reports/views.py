@@ -9,11 +9,14 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import publishing, selectors, services, word
+from rectify.confirm import confirmation_page, is_confirmed
+
+from . import printing, publishing, selectors, services, word
 from . import render as renderer
-from .document import findings_without_result
+from . import version_views as versions_served
+from .document import ledger_areas
 from .forms import NoticeForm, paragraph_formset, paragraphs_from
-from .models import PublishJob
+from .models import Audience, PublishJob
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -30,10 +33,11 @@ def notice_detail(request, code):
     versions = list(selectors.versions_of(notice))
     latest = versions[0] if versions else None
     if problem := selectors.too_large(notice):
-        document, missing, unpublished = None, [], True  # not even built: shown as refused
+        document, unsigned, withheld, unpublished = None, [], [], True  # shown as refused
     else:
         document, areas = selectors.current_document(notice)
-        missing = findings_without_result(areas)
+        unsigned = printing.not_signed_off(notice, areas)
+        withheld = printing.withheld(areas)
         unpublished = latest is None or latest.paragraphs != document.paragraphs()
     return render(
         request,
@@ -43,7 +47,9 @@ def notice_detail(request, code):
             "access": access,
             "notice": notice,
             "document": document,
-            "missing": missing,
+            "unsigned": unsigned,
+            "withheld": withheld,
+            "flags": True,
             "too_large": problem,
             "versions": versions,
             "unpublished": unpublished,
@@ -110,12 +116,23 @@ def _refused_if_too_large(request, code, notice):
 
 @login_required
 def notice_preview(request, code):
+    """The draft as the public will read it; ?audience=internal: the internal version."""
     notice, _access = selectors.notice_for(request, code)
     if refused := _refused_if_too_large(request, code, notice):
         return refused
-    document, _areas = selectors.current_document(notice)
+    internal = request.GET.get("audience") == Audience.INTERNAL
+    document, _areas = selectors.current_document(
+        notice, audience=Audience.INTERNAL if internal else Audience.PUBLIC
+    )
+    preview = reverse("reports:notice_preview", args=[code])
+    other = (
+        (preview, _("Public version"))
+        if internal
+        else (f"{preview}?audience=internal", _("Internal version"))
+    )
     links = [
         (reverse("reports:notice_detail", args=[code]), _("Back to the notice")),
+        other,
         (reverse("reports:notice_draft_pdf", args=[code]), _("Draft PDF")),
         (reverse("reports:notice_draft_docx", args=[code]), _("Draft Word document")),
     ]
@@ -143,10 +160,60 @@ def notice_draft_docx(request, code):
     return FileResponse(io.BytesIO(data), content_type=DOCX, as_attachment=True, filename=filename)
 
 
+def _publish_confirmation(request, notice):
+    """The page that asks to confirm a publication, naming what does not print as signed."""
+    code = notice.inspection.code
+    if problem := selectors.too_large(notice):
+        messages.error(request, problem)
+        return redirect("reports:notice_detail", code=code)
+    areas = ledger_areas(notice.inspection)
+    details = []
+    unsigned = printing.not_signed_off(notice, areas)
+    if unsigned:
+        details.append(
+            (
+                _("Findings whose printed text is not signed off (%(count)s)")
+                % {"count": len(unsigned)},
+                "\n".join(
+                    f"（{p.finding.area.position}）{p.finding.number}. {p.finding.statement[:40]}"
+                    f" — {printing.flag_label(p.flag)}"
+                    for p in unsigned
+                ),
+            )
+        )
+    withheld = printing.withheld(areas)
+    if withheld:
+        details.append(
+            (
+                _("Left out of the public version (%(count)s)") % {"count": len(withheld)},
+                "\n".join(
+                    f"（{f.area.position}）{f.number}. {f.statement[:40]}"
+                    f" — {f.get_withheld_reason_display()}"
+                    for f in withheld
+                ),
+            )
+        )
+    return confirmation_page(
+        request,
+        title=_("Publish the notice"),
+        question=_(
+            "Publishing freezes the notice as it reads now, in its public and internal "
+            "versions, and puts the public one at a public address. It cannot be changed "
+            "afterwards, only withdrawn."
+        )
+        + ("" if unsigned else " " + _("Every finding prints its text as signed off.")),
+        details=details,
+        button=_("Publish"),
+        back_url=reverse("reports:notice_detail", args=[code]),
+    )
+
+
 @login_required
 @require_POST
 def notice_publish(request, code):
     notice, _access = selectors.notice_for(request, code, need="publish_notice")
+    if not is_confirmed(request):
+        return _publish_confirmation(request, notice)
     try:
         job = publishing.request_publish(inspection=notice.inspection, by=request.user)
     except services.NoticeError as error:
@@ -205,27 +272,13 @@ def notice_diff(request, code):
 
 
 def public_notice(request, public_id):
-    """A published version as HTML: no login, served from its frozen file.
-
-    The page carries its own styles in <style>: the policy allows exactly those (by
-    their SHA-256) and no stylesheet at all. Versions published before styles were
-    embedded link the live stylesheets and keep the site's policy.
-    """
-    version = selectors.get_public_version(public_id)
-    with version.html.open("rb") as f:
-        html = f.read()
-    response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    hashes = renderer.style_hashes(html)
-    if hashes:
-        response._csp_replace = {"style-src": hashes}
-    return response
+    """A published version as HTML: no login, its frozen file with its status in front."""
+    return versions_served.public_page(request, selectors.get_public_version(public_id))
 
 
 def public_notice_pdf(request, public_id):
     """A published version as PDF: no login, the stored bytes, never rendered again."""
-    version = selectors.get_public_version(public_id)
-    filename = f"{version.notice.inspection.code}-v{version.number}.pdf"
-    return FileResponse(version.pdf.open("rb"), content_type="application/pdf", filename=filename)
+    return versions_served.public_file(selectors.get_public_version(public_id), "pdf")
 
 
 def public_notice_docx(request, public_id):
@@ -233,10 +286,4 @@ def public_notice_docx(request, public_id):
 
     A version published before notices came as Word documents has none: 404.
     """
-    version = selectors.get_public_version(public_id)
-    if not version.docx:
-        raise Http404
-    filename = f"{version.notice.inspection.code}-v{version.number}.docx"
-    return FileResponse(
-        version.docx.open("rb"), content_type=DOCX, as_attachment=True, filename=filename
-    )
+    return versions_served.public_file(selectors.get_public_version(public_id), "docx")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from findings import demo
 from findings.models import (
@@ -21,6 +22,7 @@ from findings.models import (
     Membership,
     Organisation,
     Role,
+    Status,
     User,
 )
 
@@ -80,6 +82,19 @@ class Unit:
             )
             for i in range(count)
         ]
+
+    def add_signed_off(self, count, *, result, area=None, **fields):
+        """Add `count` findings signed off by `leader` with this result text (as frozen)."""
+        return self.add_findings(
+            count,
+            area=area,
+            status=fields.pop("status", Status.SIGNED_OFF),
+            result=result,
+            signed_result=result,
+            signed_off_by=self.leader,
+            signed_off_at=timezone.now(),
+            **fields,
+        )
 
 
 def make_unit(prefix="u", name="测试单位", code="test-2024", signoff_levels=1):

@@ -55,6 +55,7 @@ def put_in_state(finding, status, *, submitter):
         finding.status = status
         if status in (Status.SIGNED_OFF, Status.ONGOING):
             finding.signed_off_at = timezone.now()
+            finding.signed_result = finding.result
         finding.save()
     if status in (Status.SUBMITTED, Status.ENDORSED, Status.SIGNED_OFF, Status.ONGOING):
         LedgerEntry.objects.create(

@@ -44,7 +44,7 @@ def test_pages_exports_and_evidence_of_a_signed_in_person_carry_no_store(unit):
 
 
 def test_the_public_notice_for_a_visitor_without_a_session_may_be_cached(unit):
-    unit.add_findings(1, result="已整改到位。")
+    unit.add_signed_off(1, result="已整改到位。")
     version = services.notice_publish(inspection=unit.inspection, by=unit.principal)
 
     response = Client().get(reverse("reports:public_notice", args=[version.public_id]))

@@ -154,7 +154,7 @@ def test_an_uploaded_workbook_waits_in_the_bucket_until_it_is_imported(
 def test_a_published_notice_is_frozen_in_the_bucket_and_served_from_it(
     client, unit, s3_media, settings
 ):
-    unit.add_findings(2, result="已整改到位。")
+    unit.add_signed_off(2, result="已整改到位。")
     version = report_services.notice_publish(inspection=unit.inspection, by=unit.principal)
 
     frozen = (version.html.name, version.pdf.name, version.docx.name)

@@ -36,7 +36,7 @@ def twelve_thousand_findings(unit):
 
 
 def one_result_of_300_000_characters(unit):
-    unit.add_findings(1, result="整改成效" * 75_000)  # written past the form, as by the admin
+    unit.add_signed_off(1, result="整改成效" * 75_000)  # written past the form, as by the admin
 
 
 @pytest.mark.parametrize("attack", [twelve_thousand_findings, one_result_of_300_000_characters])
@@ -64,7 +64,7 @@ def test_an_oversized_notice_is_refused_at_once_by_preview_pdf_docx_and_publish(
 
 def test_the_limits_are_settings_and_name_the_count(unit, settings):
     settings.NOTICE_MAX_FINDINGS = 2
-    unit.add_findings(3, result="已整改。")
+    unit.add_signed_off(3, result="已整改。")
     client = Client()
     client.force_login(unit.principal)
 
@@ -80,7 +80,7 @@ def test_the_limits_are_settings_and_name_the_count(unit, settings):
 
 
 def test_a_notice_within_the_limits_still_renders(unit):
-    unit.add_findings(2, result="已整改到位。")
+    unit.add_signed_off(2, result="已整改到位。")
     client = Client()
     client.force_login(unit.principal)
     response = client.get(notice_url("notice_draft_pdf", unit))

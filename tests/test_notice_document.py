@@ -96,8 +96,8 @@ def test_load_demo_loads_the_seed_notice_once(db):
 
 
 def test_section_two_numbers_areas_and_findings_from_the_ledger(unit):
-    unit.add_findings(2, result="已整改。")
-    unit.add_findings(1, area=unit.areas[1], result="已整改完毕。")
+    unit.add_signed_off(2, result="已整改。")
+    unit.add_signed_off(1, area=unit.areas[1], result="已整改完毕。")
     paragraphs = build_document(notice_of(unit.inspection)).paragraphs()
     start = paragraphs.index("二、整改落实的成效")
     assert paragraphs[start + 1 : start + 9] == [
@@ -138,9 +138,9 @@ def test_the_counts_sentence_counts_the_ledger(unit):
     unit.add_findings(2, status=Status.SIGNED_OFF, result="x")
     unit.add_findings(1, status=Status.ONGOING, result="x", area=unit.areas[1])
     unit.add_findings(1, status=Status.IN_PROGRESS, area=unit.areas[1])
-    sentence = counts_sentence(ledger_areas(unit.inspection), date(2024, 6, 30))
+    sentence = counts_sentence(ledger_areas(unit.inspection), date.today())
     assert sentence == (
-        "截至2024年6月30日，2个方面4个问题，已完成整改2个，阶段性完成、长期坚持1个，"
+        f"截至{chinese_date(date.today())}，2个方面4个问题，已完成整改2个，阶段性完成、长期坚持1个，"
         "正在整改1个，整改完成率50%。"
     )
 
@@ -149,12 +149,14 @@ def test_the_counts_sentence_signature_and_date_are_optional(unit):
     unit.add_findings(3, status=Status.SIGNED_OFF, result="x")
     notice = notice_of(unit.inspection)
     plain = build_document(notice).paragraphs()
-    notice.show_counts, notice.counts_as_of = True, date(2024, 7, 1)
-    notice.signature, notice.dated = "中共测试单位委员会", date(2024, 7, 2)
+    notice.show_counts, notice.counts_as_of = True, date.today()
+    notice.signature = "中共测试单位委员会"
+    notice.dated = date(2099, 7, 2)
     full = build_document(notice).paragraphs()
     assert not [p for p in plain if p.startswith("截至")]
-    assert "截至2024年7月1日，2个方面3个问题，已完成整改3个，整改完成率100%。" in full
-    assert full[-2:] == ["中共测试单位委员会", "2024年7月2日"]
+    today = chinese_date(date.today())
+    assert f"截至{today}，2个方面3个问题，已完成整改3个，整改完成率100%。" in full
+    assert full[-2:] == ["中共测试单位委员会", "2099年7月2日"]
 
 
 def test_a_percentage_keeps_one_decimal():
@@ -173,6 +175,7 @@ def test_the_notices_history_shows_what_changed(unit):
         "measures_title": "把整改落实作为一项重要政治任务来抓",
         "measures": [{"lead": "统一思想认识", "text": "召开会议。"}],
         "next_steps_lead": "",
+        "unsigned_rule": "in_progress",
         "next_steps": [],
         "closing": "",
         "show_counts": False,

@@ -208,7 +208,7 @@ def test_the_docx_has_no_text_box_table_or_drawing(seed_render):
 
 @pytest.mark.django_db
 def test_a_drafts_docx_says_draft_in_its_headers_and_a_final_one_does_not(unit):
-    unit.add_findings(1, result="已整改。")
+    unit.add_signed_off(1, result="已整改。")
     document, _ = current_document(notice_of(unit.inspection))
     draft = Document(io.BytesIO(word.notice_docx(document, draft=True))).sections[0]
     final = Document(io.BytesIO(word.notice_docx(document, draft=False))).sections[0]
@@ -219,7 +219,7 @@ def test_a_drafts_docx_says_draft_in_its_headers_and_a_final_one_does_not(unit):
 
 @pytest.mark.django_db
 def test_render_notice_writes_a_docx(unit, tmp_path):
-    unit.add_findings(1, result="已整改。")
+    unit.add_signed_off(1, result="已整改。")
     out = tmp_path / "n.docx"
     stdout = io.StringIO()
     call_command(
@@ -233,8 +233,8 @@ def test_render_notice_writes_a_docx(unit, tmp_path):
 
 @pytest.fixture
 def ready(unit):
-    unit.add_findings(2, result="已整改到位。")
-    unit.add_findings(1, area=unit.areas[1], result="已建立制度。")
+    unit.add_signed_off(2, result="已整改到位。")
+    unit.add_signed_off(1, area=unit.areas[1], result="已建立制度。")
     return unit
 
 
@@ -344,7 +344,7 @@ def test_the_draft_docx_reads_a_fixed_number_of_queries(
     ready, client, django_assert_max_num_queries
 ):
     few = _draft_docx_queries(ready, client, django_assert_max_num_queries)
-    ready.add_findings(10, area=ready.areas[1], result="已整改。")
+    ready.add_signed_off(10, area=ready.areas[1], result="已整改。")
     assert _draft_docx_queries(ready, client, django_assert_max_num_queries) == few
     client.logout()
     version = _publish(ready)

@@ -168,7 +168,7 @@ def test_signature_and_date_follow_gbt_9704_7_3_5_2(seed):
 
 @pytest.mark.django_db
 def test_a_date_longer_than_the_signature_allows_ends_two_characters_in(unit):
-    unit.add_findings(1, result="已整改。")
+    unit.add_signed_off(1, result="已整改。")
     notice = notice_of(unit.inspection)
     notice.signature, notice.dated = "团区委", date(2024, 12, 31)
     document, _areas = current_document(notice)

@@ -4,12 +4,15 @@ import base64
 import hashlib
 import re
 import uuid
+from datetime import date, timedelta
 from unittest import mock
 
 import pytest
 from django.urls import reverse
 
+from findings.models import Status
 from reports import services
+from reports.chinese import chinese_date
 from reports.models import Notice, NoticeVersion
 
 from .fixtures_notice import pdf_text
@@ -20,8 +23,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready(unit):
     """A unit whose findings all have their result text."""
-    unit.add_findings(2, result="已整改到位。")
-    unit.add_findings(1, area=unit.areas[1], result="已建立制度。")
+    unit.add_signed_off(2, result="已整改到位。")
+    unit.add_signed_off(1, area=unit.areas[1], result="已建立制度。")
     return unit
 
 
@@ -33,6 +36,7 @@ def edit_data(version, *, measures=(), next_steps=(), **fields):
         "preamble": "",
         "measures_title": "把整改落实作为一项重要政治任务来抓",
         "next_steps_lead": "下一步，我们将持续整改。",
+        "unsigned_rule": "in_progress",
         "closing": "",
         "counts_as_of": "",
         "signature": "",
@@ -60,20 +64,27 @@ def url(name, unit, **kwargs):
     return reverse(f"reports:{name}", kwargs={"code": unit.inspection.code, **kwargs})
 
 
-def test_publishing_is_refused_while_a_finding_has_no_result_and_the_findings_are_named(
+def test_publishing_lists_the_findings_not_signed_off_and_publishes_only_once_confirmed(
     unit, client
 ):
-    done = unit.add_findings(1, result="已整改。")[0]
-    missing = unit.add_findings(2)
-    with pytest.raises(services.NoticeError) as refused:
-        publish(unit)
-    assert refused.value.findings == missing
-    assert done not in refused.value.findings
+    unit.add_signed_off(1, result="已整改。")
+    unit.add_findings(1, result="写了但未销号。", status=Status.IN_PROGRESS)
+    unit.add_findings(1)
     client.force_login(unit.principal)
-    response = client.post(url("notice_publish", unit), follow=True)
-    text = response.content.decode()
-    assert "（1）2. 问题2" in text and "（1）3. 问题3" in text
+    asked = client.post(url("notice_publish", unit))
+    text = asked.content.decode()
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in text
+    assert "（1）2. 问题2" in text and "（1）3. 问题3" in text and "（1）1. 问题1" not in text
     assert not NoticeVersion.objects.exists()
+    confirmed = client.post(url("notice_publish", unit), {"confirmed": "1"})
+    assert confirmed.status_code == 302
+    version = NoticeVersion.objects.get()
+    assert "写了但未销号。" not in version.paragraphs
+    assert version.paragraphs.count(f"正在整改中，整改时限为{chinese_date(unit_deadline())}。") == 2
+
+
+def unit_deadline():
+    return date.today() + timedelta(days=30)
 
 
 def test_only_the_principal_may_publish(ready):
@@ -105,7 +116,7 @@ def test_a_published_version_never_changes_when_the_notice_changes_again(ready, 
         expected_version=notice.version,
     )
     finding = ready.areas[0].findings.first()
-    finding.result = "已整改，并建立长效机制。"
+    finding.result = finding.signed_result = "已整改，并建立长效机制。"  # signed off again
     finding.save()
     second = publish(ready)
     first.refresh_from_db()
@@ -147,7 +158,10 @@ def test_a_published_page_carries_its_styles_and_its_policy_allows_only_them(rea
     styles = re.findall(rb"<style>(.*?)</style>", stored, re.DOTALL)
     assert len(styles) == 1 and b"FandolFang" in styles[0] and b"@media print" in styles[0]
     response = client.get(reverse("reports:public_notice", args=[version.public_id]))
-    assert response.content == stored
+    # The frozen page as stored, with the status panel put first in its body.
+    assert response.content.startswith(stored[: stored.index(b"<body")])
+    assert stored[stored.index(b"<nav") :] in response.content
+    assert b'class="notice-status"' in response.content
     policy = dict(
         part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
     )
@@ -279,17 +293,18 @@ def test_the_draft_pdf_is_marked_as_a_draft(ready, client):
 )
 def test_permissions_by_role_and_outsiders_get_404(ready, outsider, client, name, method, expected):
     target = url(name, ready)
+    data = {"confirmed": "1"} if method == "post" else None
     for role, status in expected.items():
         client.force_login(getattr(ready, role))
-        assert getattr(client, method)(target).status_code == status, (name, role)
+        assert getattr(client, method)(target, data).status_code == status, (name, role)
     client.force_login(outsider)
-    assert getattr(client, method)(target).status_code == 404
+    assert getattr(client, method)(target, data).status_code == 404
 
 
 def test_versions_are_listed_with_downloads_and_their_differences_shown(ready, client):
     first = publish(ready)
     finding = ready.areas[1].findings.get()
-    finding.result = "已建立并执行制度。"
+    finding.result = finding.signed_result = "已建立并执行制度。"  # signed off again
     finding.save()
     second = publish(ready)
     client.force_login(ready.inspector)
@@ -316,7 +331,7 @@ def test_the_notice_page_reads_a_fixed_number_of_queries(
 ):
     publish(ready)
     few = _detail_queries(ready, client, django_assert_max_num_queries)
-    ready.add_findings(10, area=ready.areas[1], result="已整改。")
+    ready.add_signed_off(10, area=ready.areas[1], result="已整改。")
     publish(ready)
     assert _detail_queries(ready, client, django_assert_max_num_queries) == few
 

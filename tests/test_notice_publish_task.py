@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from rectify import background
 from rectify.background import JobState
-from reports import publishing
+from reports import services, publishing
 from reports.models import NoticeVersion, PublishJob
 
 from .fixtures_tasks import DUMMY, IMMEDIATE, POLLING, queued, stale, worker_dies
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready(unit):
     """A unit whose findings all have their result text."""
-    unit.add_findings(2, result="已整改到位。")
+    unit.add_signed_off(2, result="已整改到位。")
     return unit
 
 
@@ -31,7 +31,7 @@ def job_url(job):
 def test_publishing_is_a_task_whose_page_polls_until_the_version_is_frozen(client, ready, settings):
     settings.TASKS = DUMMY
     client.force_login(ready.principal)
-    response = client.post(publish_url(ready))
+    response = client.post(publish_url(ready), {"confirmed": "1"})
     job = PublishJob.objects.get()
     assert response.url == job_url(job)
     assert job.state == JobState.QUEUED and not NoticeVersion.objects.exists()
@@ -53,27 +53,26 @@ def test_publishing_is_a_task_whose_page_polls_until_the_version_is_frozen(clien
 
 
 def test_what_would_be_refused_is_said_at_once_on_the_notice_page(client, ready, settings):
+    services.notice_publish(inspection=ready.inspection, by=ready.principal)
     settings.TASKS = DUMMY
-    missing = ready.add_findings(1)[0]
     client.force_login(ready.principal)
-    response = client.post(publish_url(ready), follow=True)
-    assert f"（1）{missing.number}. {missing.statement}" in response.content.decode()
-    assert not PublishJob.objects.exists() and queued(publishing.publish_job) == []
+    response = client.post(publish_url(ready), {"confirmed": "1"}, follow=True)
+    assert "自第1版发布以来没有任何修改" in response.content.decode()
+    assert PublishJob.objects.count() == 0 and queued(publishing.publish_job) == []
 
 
 def test_a_refusal_found_by_the_worker_is_shown_on_the_job_page(client, ready, settings):
     settings.TASKS = DUMMY
     client.force_login(ready.principal)
-    client.post(publish_url(ready))
-    finding = ready.areas[0].findings.first()
-    finding.result = ""  # changed after the request, before the worker took the task
-    finding.save()
+    client.post(publish_url(ready), {"confirmed": "1"})
+    # Published meanwhile, before the worker took the task: nothing is left to publish.
+    services.notice_publish(inspection=ready.inspection, by=ready.principal)
     [task] = queued(publishing.publish_job)
     publishing.publish_job.call(*task.args)
     job = PublishJob.objects.get()
-    assert job.state == JobState.FAILED and not NoticeVersion.objects.exists()
+    assert job.state == JobState.FAILED and NoticeVersion.objects.count() == 1
     page = client.get(job_url(job)).content.decode()
-    assert f"（1）{finding.number}. {finding.statement}" in page and POLLING not in page
+    assert "自第1版发布以来没有任何修改" in page and POLLING not in page
 
 
 def test_a_publication_whose_worker_died_is_marked_failed_and_a_retry_publishes(
@@ -81,7 +80,7 @@ def test_a_publication_whose_worker_died_is_marked_failed_and_a_retry_publishes(
 ):
     settings.TASKS = DUMMY
     client.force_login(ready.principal)
-    client.post(publish_url(ready))
+    client.post(publish_url(ready), {"confirmed": "1"})
     job = PublishJob.objects.get()
     page = worker_dies(client, job, job_url(job))
     assert f'action="{publish_url(ready)}"' in page
@@ -90,7 +89,7 @@ def test_a_publication_whose_worker_died_is_marked_failed_and_a_retry_publishes(
     assert not NoticeVersion.objects.exists()
 
     settings.TASKS = IMMEDIATE
-    retry = client.post(publish_url(ready))
+    retry = client.post(publish_url(ready), {"confirmed": "1"})
     done = PublishJob.objects.exclude(pk=job.pk).get()
     assert retry.url == job_url(done) and done.state == JobState.DONE
     assert NoticeVersion.objects.get() == done.version
@@ -99,7 +98,7 @@ def test_a_publication_whose_worker_died_is_marked_failed_and_a_retry_publishes(
 def test_a_job_that_no_worker_took_up_is_failed_with_its_own_message(client, ready, settings):
     settings.TASKS = DUMMY
     client.force_login(ready.principal)
-    client.post(publish_url(ready))
+    client.post(publish_url(ready), {"confirmed": "1"})
     job = PublishJob.objects.get()
     stale(job)
     assert background.NO_WORKER in client.get(job_url(job)).content.decode()
@@ -112,7 +111,7 @@ def test_only_the_principal_sees_a_publication_and_outsiders_get_404(
     client, ready, outsider, role, expected
 ):
     client.force_login(ready.principal)
-    client.post(publish_url(ready))
+    client.post(publish_url(ready), {"confirmed": "1"})
     job = PublishJob.objects.get()
     client.force_login(getattr(ready, role))
     assert client.get(job_url(job)).status_code == expected

@@ -174,7 +174,7 @@ def test_one_font_configuration_serves_every_render():
 
 @pytest.mark.django_db
 def test_a_drafts_pdf_carries_a_visible_draft_mark(unit):
-    unit.add_findings(1, result="已整改。")
+    unit.add_signed_off(1, result="已整改。")
     document, _ = current_document(notice_of(unit.inspection))
     draft = pdf_words(render.notice_pdf(document, draft=True))
     final = pdf_words(render.notice_pdf(document, draft=False))
@@ -187,7 +187,7 @@ def test_a_drafts_pdf_carries_a_visible_draft_mark(unit):
 
 @pytest.mark.django_db
 def test_render_notice_writes_html_and_pdf(unit, tmp_path):
-    unit.add_findings(1, result="已整改。")
+    unit.add_signed_off(1, result="已整改。")
     html_path, pdf_path = tmp_path / "n.html", tmp_path / "n.pdf"
     call_command("render_notice", inspection=unit.inspection.code, format="html", out=html_path)
     call_command(
@@ -218,7 +218,7 @@ def test_render_notice_names_an_unknown_inspection(tmp_path):
 def test_the_notice_is_chinese_whatever_the_interface_language(unit):
     from django.utils import translation
 
-    unit.add_findings(1, result="已整改。")
+    unit.add_signed_off(1, result="已整改。")
     document, _ = current_document(notice_of(unit.inspection))
     with translation.override("en"):
         html = render.notice_html(document, draft=True)

@@ -19,3 +19,11 @@ def keep_together(text):
             for part, keep in kept_together(text)
         ),
     )
+
+
+@register.filter
+def notice_flag(flag):
+    """Why a finding of the draft does not print as signed off (reports.printing's flags)."""
+    from ..printing import flag_label
+
+    return flag_label(flag)
