@@ -281,7 +281,7 @@ def test_a_published_docx_keeps_its_bytes_when_the_notice_changes(ready, client)
     first = _publish(ready)
     stored, sha = first.docx.read(), first.docx_sha256
     finding = ready.areas[1].findings.get()
-    finding.result = "已建立并执行制度。"
+    finding.result = finding.signed_result = "已建立并执行制度。"  # signed off again
     finding.save()
     second = _publish(ready)
     first.refresh_from_db()
@@ -295,9 +295,19 @@ def test_a_published_docx_keeps_its_bytes_when_the_notice_changes(ready, client)
 @pytest.mark.django_db
 def test_a_version_published_before_word_documents_has_no_docx_link_and_its_url_404s(ready, client):
     # Published as before: the row is append-only, and the migration left both fields empty.
-    with mock.patch("reports.services._freeze_docx"):
-        version = _publish(ready)
-    assert NoticeVersion.objects.get().docx_sha256 == ""
+    published = _publish(ready)
+    version = NoticeVersion.objects.create(
+        **{
+            field: getattr(published, field)
+            for field in ("notice", "published_at", "published_by", "notice_version", "paragraphs")
+        },
+        number=2,
+        html=published.html.name,
+        html_sha256=published.html_sha256,
+        pdf=published.pdf.name,
+        pdf_sha256=published.pdf_sha256,
+    )
+    assert version.docx_sha256 == "" and not version.internal_html
     url = reverse("reports:public_notice_docx", args=[version.public_id])
     assert client.get(url).status_code == 404
     client.force_login(ready.staff)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from rectify import background
 from rectify.background import JobState
-from reports import services, publishing
+from reports import publishing, services
 from reports.models import NoticeVersion, PublishJob
 
 from .fixtures_tasks import DUMMY, IMMEDIATE, POLLING, queued, stale, worker_dies
