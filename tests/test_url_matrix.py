@@ -106,6 +106,10 @@ class World:
         # The draft now differs from the published version, so publishing again is real.
         self.finding.result = "已建立长效机制。"
         self.finding.save()
+        notice = self.version.notice
+        notice.signature = "中共测试单位委员会"  # prints: the draft changed since version 1
+        notice._change_reason = "编辑通报"
+        notice.save()
         self.district, self.other_district = district, other_district
         # 督办: one just issued, one replied to with a file.
         soon = timezone.localdate() + timedelta(days=7)
@@ -348,7 +352,55 @@ MATRIX = {
         ("get", _inspection_url("reports:notice_draft_docx"), None, MEMBERS)
     ],
     "reports:notice_publish": [
-        ("post", _inspection_url("reports:notice_publish"), None, PRINCIPAL_POST)
+        # The first POST answers with the confirmation page and writes nothing.
+        ("post", _inspection_url("reports:notice_publish"), None, PRINCIPAL_GET),
+        (
+            "post",
+            _inspection_url("reports:notice_publish"),
+            lambda w: {"confirmed": "1"},
+            PRINCIPAL_POST,
+        ),
+    ],
+    "reports:notice_withholding": [
+        ("get", _inspection_url("reports:notice_withholding"), None, PRINCIPAL_GET),
+        (
+            "post",
+            _inspection_url("reports:notice_withholding"),
+            lambda w: {f"reason-{w.submitted.pk}": "hype"},
+            PRINCIPAL_POST,
+        ),
+    ],
+    "reports:notice_withdraw": [
+        (
+            "post",
+            lambda w: reverse("reports:notice_withdraw", args=[w.code, w.version.number]),
+            lambda w: {"reason": "发布有误"},
+            PRINCIPAL_GET,
+        ),
+        (
+            "post",
+            lambda w: reverse("reports:notice_withdraw", args=[w.code, w.version.number]),
+            lambda w: {"reason": "发布有误", "confirmed": "1"},
+            PRINCIPAL_POST,
+        ),
+    ],
+    "reports:internal_notice": [
+        (
+            "get",
+            lambda w: reverse("reports:internal_notice", args=[w.code, w.version.number]),
+            None,
+            MEMBERS,
+        )
+    ],
+    "reports:internal_notice_file": [
+        (
+            "get",
+            lambda w: reverse(
+                "reports:internal_notice_file", args=[w.code, w.version.number, "pdf"]
+            ),
+            None,
+            MEMBERS,
+        )
     ],
     "reports:publish_job": [
         (
@@ -450,6 +502,14 @@ MATRIX = {
             PUBLIC,
         )
     ],
+    "reports:current_notice": [
+        (
+            "get",
+            lambda w: reverse("reports:current_notice", args=[w.version.notice.public_id]),
+            None,
+            _statuses(302),
+        )
+    ],
     "reports:public_notice_docx": [
         (
             "get",
@@ -526,7 +586,7 @@ def test_every_url_answers_each_person_as_expected(client, world, person):
                 if (
                     response.status_code == 302
                     and person == "anonymous"
-                    and name not in ("home", "logout", "set_language")
+                    and name not in ("home", "logout", "set_language", "reports:current_notice")
                     and not response.url.startswith(reverse("login"))
                 ):
                     failures.append(f"{name}: anonymous sent to {response.url}, not to login")
