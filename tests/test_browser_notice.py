@@ -35,10 +35,11 @@ def test_the_principal_edits_a_next_step_previews_publishes_and_the_public_reads
 
     page.goto(f"/inspections/{seeded.code}/notice/")
     page.click("button:has-text('发布此草稿')")
+    page.click("#confirm-button")  # every finding prints as signed off: nothing listed
     # Published by the task queue (immediate in tests): the job page shows the result.
     assert "通报第1版已发布" in page.locator(".publish-done").inner_text()
     page.click("a:has-text('返回通报')")
-    html_href = page.locator("table.versions a:has-text('HTML')").get_attribute("href")
+    html_href = page.locator("table.versions a:has-text('HTML')").first.get_attribute("href")
     assert re.fullmatch(r"/notices/[0-9a-f-]{36}/", html_href)
 
     public = browser.new_context(base_url=live_server.url)  # nobody logged in
