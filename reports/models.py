@@ -163,6 +163,9 @@ class NoticeVersion(models.Model):
     internal_html = models.FileField(
         _("HTML file of the internal version"), upload_to=internal_path, max_length=300, blank=True
     )
+    internal_html_sha256 = models.CharField(
+        _("SHA-256 of the internal HTML"), max_length=64, blank=True
+    )
     internal_pdf = models.FileField(
         _("PDF file of the internal version"), upload_to=internal_path, max_length=300, blank=True
     )

@@ -136,6 +136,7 @@ def _freeze(version, public, internal):
     else:
         html, pdf, docx = _files(internal, [("pdf/", "下载PDF版"), ("docx/", "下载Word版")])
     version.internal_paragraphs = internal.paragraphs()
+    version.internal_html_sha256 = render.sha256(html)
     version.internal_pdf_sha256, version.internal_docx_sha256 = (
         render.sha256(pdf),
         render.sha256(docx),

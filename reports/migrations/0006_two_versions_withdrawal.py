@@ -105,6 +105,13 @@ class Migration(migrations.Migration):
             model_name='noticewithdrawal',
             constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='reports_noticewithdrawal_reason_given'),
         ),
+        migrations.AddField(
+            model_name="noticeversion",
+            name="internal_html_sha256",
+            field=models.CharField(
+                blank=True, max_length=64, verbose_name="SHA-256 of the internal HTML"
+            ),
+        ),
         migrations.RunPython(give_public_ids, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="notice",
