@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from rectify.history_admin import ReadOnlyHistoryAdmin
 
-from .models import Notice, NoticeVersion
+from .models import Notice, NoticeVersion, NoticeWithdrawal
 
 
 class NoticeVersionInline(admin.TabularInline):
@@ -46,7 +46,33 @@ class NoticeVersionAdmin(admin.ModelAdmin):
         "html_sha256",
         "pdf",
         "pdf_sha256",
+        "docx",
+        "docx_sha256",
+        "internal_html",
+        "internal_html_sha256",
+        "internal_pdf",
+        "internal_pdf_sha256",
+        "internal_docx",
+        "internal_docx_sha256",
     ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NoticeWithdrawal)
+class NoticeWithdrawalAdmin(admin.ModelAdmin):
+    """Withdrawals are appended by the principal in the app: read here, never changed."""
+
+    list_display = ["version", "withdrawn_at", "withdrawn_by"]
+    list_select_related = ["version__notice__inspection__organisation", "withdrawn_by"]
+    readonly_fields = ["version", "reason", "withdrawn_at", "withdrawn_by"]
 
     def has_add_permission(self, request):
         return False

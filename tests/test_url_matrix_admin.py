@@ -57,6 +57,7 @@ ADMIN_RIGHTS = {
     "ledger.remindersent": {},
     "reports.notice": {},
     "reports.noticeversion": {},
+    "reports.noticewithdrawal": {},
     "auth.group": {},
     "axes.accessattempt": {"secadmin": "vd"},
     "axes.accessfailurelog": {"secadmin": "v"},
@@ -82,7 +83,7 @@ def _admin_objects(w):
     from findings.models import Area, Inspection, Membership
     from ledger.models import LedgerEntry, Notification, ReminderSent
     from rectify.models import LoginRecord
-    from reports.models import Notice, NoticeVersion
+    from reports.models import Notice, NoticeVersion, NoticeWithdrawal
 
     now = timezone.now()
     attempt = {"ip_address": "10.0.0.7", "username": "u-staff", "user_agent": "浏览器"}
@@ -104,6 +105,9 @@ def _admin_objects(w):
         ),
         "reports.notice": Notice.objects.get(inspection=w.unit.inspection),
         "reports.noticeversion": NoticeVersion.objects.get(pk=w.version.pk),
+        "reports.noticewithdrawal": NoticeWithdrawal.objects.create(
+            version=w.version, reason="发布有误", withdrawn_at=now, withdrawn_by=w.unit.principal
+        ),
         "auth.group": Group.objects.create(name="旧分组"),
         "axes.accessattempt": AccessAttempt.objects.create(
             **attempt, attempt_time=now, failures_since_start=5, get_data="", post_data=""
