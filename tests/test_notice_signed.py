@@ -170,3 +170,18 @@ def test_a_withheld_finding_prints_only_in_the_internal_version_and_is_still_cou
     assert "涉密的成效。" in internal and "2.问题2" in internal
     counts = [p for p in public if p.startswith("截至")]
     assert "2个问题，已完成整改2个" in counts[0]
+
+
+def test_the_principal_chooses_the_rule_in_the_draft_and_a_bad_value_is_refused(unit, client):
+    from .test_notice_publish import edit_data
+
+    url = reverse("reports:notice_edit", args=[unit.inspection.code])
+    client.force_login(unit.principal)
+    form = client.get(url).content.decode()
+    assert 'name="unsigned_rule" value="in_progress"' in form and 'value="omit"' in form
+    refused = client.post(url, edit_data(0, unsigned_rule="print_anyway"))
+    assert refused.status_code == 200 and not notice_of(unit.inspection).pk
+    assert client.post(url, edit_data(0, unsigned_rule="omit")).status_code == 302
+    notice = notice_of(unit.inspection)
+    assert notice.unsigned_rule == UnsignedRule.OMIT
+    assert notice.history.latest("history_id").unsigned_rule == UnsignedRule.OMIT
