@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from findings.models import Finding, Inspection, Office, User
 from ledger.models import AppendOnly, EvidenceFile, EvidenceType
+from reports.models import FrozenVersion
 
 
 class OrderState(models.TextChoices):
@@ -147,28 +148,21 @@ class ReplyEvidence(EvidenceFile):
 
 
 def summary_path(summary, filename):
+    """Where a round summary's file is stored (its HTML, PDF, .docx under its public id)."""
     return f"round-summaries/{summary.public_id}/{filename}"
 
 
-class RoundSummary(WrittenOnce):
-    """A published version of the round summary (the notice of a whole round), frozen:
-    its paragraphs, its HTML and PDF with their SHA-256, never rendered again."""
+class RoundSummary(WrittenOnce, FrozenVersion):
+    """A published version of the round summary (the notice of a whole round), frozen
+    like a unit's notice: its paragraphs, its HTML, PDF and .docx with their SHA-256."""
 
     round = models.ForeignKey(
         "findings.Round", models.PROTECT, related_name="summaries", verbose_name=_("round")
     )
-    number = models.PositiveIntegerField(_("number"))
-    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(
         User, models.PROTECT, related_name="+", verbose_name=_("published by")
     )
     as_of = models.DateField(_("figures as of"))
-    paragraphs = models.JSONField(_("paragraphs"), default=list)
-    html = models.FileField(_("HTML file"), upload_to=summary_path, max_length=300)
-    html_sha256 = models.CharField(_("SHA-256 of the HTML"), max_length=64)
-    pdf = models.FileField(_("PDF file"), upload_to=summary_path, max_length=300)
-    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
 
     class Meta:
         verbose_name = _("round summary")
@@ -182,3 +176,6 @@ class RoundSummary(WrittenOnce):
 
     def __str__(self):
         return f"{self.round} · 第{self.number}版"
+
+    def file_name(self, extension):
+        return summary_path(self, f"summary.{extension}")

@@ -1,14 +1,13 @@
 """The round summary: a notice of the whole round (units, problems, completed, basically
 completed, in progress, rate, figures), rendered by the notice renderer and published
-as frozen versions like a unit's notice."""
+as frozen versions (HTML, PDF, .docx) like a unit's notice (reports.freezing)."""
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports import render
+from reports import freezing
 from reports.chinese import chinese_date, heading_label
 from reports.document import Block, NoticeDocument
 
@@ -103,12 +102,6 @@ def summary_publish(*, round_, by):
         as_of=board.today,
         paragraphs=paragraphs,
     )
-    html = render.notice_html(
-        document, draft=False, links=[("pdf/", "下载PDF版")], embed_styles=True
-    ).encode()
-    pdf = render.notice_pdf(document, draft=False)
-    summary.html_sha256, summary.pdf_sha256 = render.sha256(html), render.sha256(pdf)
-    summary.html.save("summary.html", ContentFile(html), save=False)
-    summary.pdf.save("summary.pdf", ContentFile(pdf), save=False)
-    summary.save()
+    freezing.freeze(summary, document)
+    freezing.save_frozen(summary)
     return summary

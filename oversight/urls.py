@@ -32,6 +32,11 @@ urlpatterns = [
         name="round_summary_pdf",
     ),
     path(
+        "offices/<int:office_id>/rounds/<int:round_id>/summary.docx",
+        views.round_summary_docx,
+        name="round_summary_docx",
+    ),
+    path(
         "offices/<int:office_id>/rounds/<int:round_id>/summary/publish/",
         views.round_summary_publish,
         name="round_summary_publish",
@@ -41,6 +46,11 @@ urlpatterns = [
         "round-summaries/<uuid:public_id>/pdf/",
         views.public_round_summary_pdf,
         name="public_summary_pdf",
+    ),
+    path(
+        "round-summaries/<uuid:public_id>/docx/",
+        views.public_round_summary_docx,
+        name="public_summary_docx",
     ),
     path("inspections/<slug:code>/supervision/", views.unit_orders, name="unit_orders"),
     path("inspections/<slug:code>/supervision/new/", views.order_new, name="order_new"),

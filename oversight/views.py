@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from findings.models import OfficeRole
 from findings.selectors import findings_of_inspection
 from reports import render as notice_render
+from reports import word
 
 from . import dashboard, selectors, services, summary
 from .export import dashboard_workbook
@@ -215,6 +216,18 @@ def round_summary_pdf(request, office_id, round_id):
 
 
 @login_required
+def round_summary_docx(request, office_id, round_id):
+    """The round summary as it reads now, as a Word document marked as a draft."""
+    round_, _role = selectors.get_round_for_user(request.user, office_id, round_id)
+    document = summary.build_summary(round_, dashboard.round_dashboard(round_))
+    data = word.notice_docx(document, draft=True)
+    name = f"{round_}-整改进展通报-草稿.docx"
+    return FileResponse(
+        io.BytesIO(data), content_type=word.CONTENT_TYPE, as_attachment=True, filename=name
+    )
+
+
+@login_required
 @require_POST
 def round_summary_publish(request, office_id, round_id):
     round_, role = selectors.get_round_for_user(request.user, office_id, round_id)
@@ -231,17 +244,41 @@ def round_summary_publish(request, office_id, round_id):
     return redirect("oversight:round_summary", office_id, round_id)
 
 
+def _frozen(field):
+    """The open file of a published version; 404 if storage has lost it."""
+    if not field:
+        raise Http404
+    try:
+        return field.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+
+
 def public_round_summary(request, public_id):
     """A published round summary as HTML: no login, served from its frozen file, with a
     policy allowing exactly its own <style> elements (as reports.views.public_notice)."""
     version = get_object_or_404(RoundSummary, public_id=public_id)
-    with version.html.open("rb") as f:
+    with _frozen(version.html) as f:
         response = HttpResponse(f.read(), content_type="text/html; charset=utf-8")
     response._csp_replace = {"style-src": notice_render.style_hashes(response.content)}
     return response
 
 
-def public_round_summary_pdf(request, public_id):
+def _public_file(public_id, extension, content_type, *, as_attachment=False):
     version = get_object_or_404(RoundSummary.objects.select_related("round"), public_id=public_id)
-    name = f"{version.round}-v{version.number}.pdf"
-    return FileResponse(version.pdf.open("rb"), content_type="application/pdf", filename=name)
+    return FileResponse(
+        _frozen(getattr(version, extension)),
+        content_type=content_type,
+        as_attachment=as_attachment,
+        filename=f"{version.round}-v{version.number}.{extension}",
+    )
+
+
+def public_round_summary_pdf(request, public_id):
+    return _public_file(public_id, "pdf", "application/pdf")
+
+
+def public_round_summary_docx(request, public_id):
+    """A published version as .docx, the stored bytes; a version published before round
+    summaries came as Word documents has none: 404."""
+    return _public_file(public_id, "docx", word.CONTENT_TYPE, as_attachment=True)

@@ -120,43 +120,58 @@ def _version_path(version, extension):
 
 
 def html_path(version, filename):
-    return _version_path(version, "html")
+    return version.file_name("html")
 
 
 def pdf_path(version, filename):
-    return _version_path(version, "pdf")
+    return version.file_name("pdf")
 
 
 def docx_path(version, filename):
-    return _version_path(version, "docx")
+    return version.file_name("docx")
 
 
 def internal_path(version, filename):
     return _version_path(version, f"internal.{filename.rsplit('.', 1)[-1]}")
 
 
-class NoticeVersion(models.Model):
-    """A published, frozen notice: never changed after it is written."""
+class FrozenVersion(models.Model):
+    """A published document frozen for good: its paragraphs (for diffs and checks), its
+    HTML, PDF and .docx files with their SHA-256, never rendered again. A unit's notice
+    (NoticeVersion) and an office's round summary (oversight.RoundSummary) are frozen so;
+    reports.freezing renders and stores the files."""
 
-    notice = models.ForeignKey(
-        Notice, models.PROTECT, related_name="versions", verbose_name=_("notice")
-    )
     number = models.PositiveIntegerField(_("number"))
     # The public address: unguessable, so publishing one version reveals no other.
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     published_at = models.DateTimeField(_("published at"))
-    published_by = models.ForeignKey(
-        User, models.PROTECT, related_name="published_notices", verbose_name=_("published by")
-    )
-    notice_version = models.PositiveIntegerField(_("draft version published"))
     paragraphs = models.JSONField(_("paragraphs"), default=list)
     html = models.FileField(_("HTML file"), upload_to=html_path, max_length=300)
     html_sha256 = models.CharField(_("SHA-256 of the HTML"), max_length=64)
     pdf = models.FileField(_("PDF file"), upload_to=pdf_path, max_length=300)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
-    # Empty for the versions published before notices came as Word documents too.
+    # Empty for the versions published before they came as Word documents too.
     docx = models.FileField(_("Word file"), upload_to=docx_path, max_length=300, blank=True)
     docx_sha256 = models.CharField(_("SHA-256 of the Word file"), max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def file_name(self, extension):
+        """Where the version's file of this extension is stored."""
+        raise NotImplementedError
+
+
+class NoticeVersion(FrozenVersion):
+    """A published, frozen notice: never changed after it is written."""
+
+    notice = models.ForeignKey(
+        Notice, models.PROTECT, related_name="versions", verbose_name=_("notice")
+    )
+    published_by = models.ForeignKey(
+        User, models.PROTECT, related_name="published_notices", verbose_name=_("published by")
+    )
+    notice_version = models.PositiveIntegerField(_("draft version published"))
     # The internal version (党内通报) published with it: every finding, for members only.
     # Empty for versions published before notices came in two versions.
     internal_paragraphs = models.JSONField(_("paragraphs of the internal version"), default=list)
@@ -191,6 +206,9 @@ class NoticeVersion(models.Model):
 
     def __str__(self):
         return f"{self.notice} · {self.number}"
+
+    def file_name(self, extension):
+        return _version_path(self, extension)
 
 
 class NoticeWithdrawal(models.Model):

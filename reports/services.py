@@ -1,6 +1,5 @@
 """Writes: edit the notice's draft, publish a frozen version."""
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
@@ -10,7 +9,7 @@ from findings import editing
 from findings.access import Access
 from findings.models import Finding, WithholdReason
 
-from . import render, word
+from . import freezing
 from .document import build_document, ledger_areas
 from .models import Audience, Notice, NoticeVersion, NoticeWithdrawal
 from .selectors import too_large
@@ -110,40 +109,17 @@ def check_publish(*, inspection, by):
     _publishable(inspection, by, notice)
 
 
-def _files(document, links):
-    """(HTML, PDF, .docx) bytes of a published document; the HTML carries its styles."""
-    html = render.notice_html(document, draft=False, links=links, embed_styles=True).encode()
-    return html, render.notice_pdf(document, draft=False), word.notice_docx(document, draft=False)
-
-
 def _freeze(version, public, internal):
     """Write both versions' files and their SHA-256s onto `version` (before its row)."""
-    # The pages link their files relatively: /notices/<uuid>/ → /notices/<uuid>/pdf/.
-    html, pdf, docx = _files(public, [("pdf/", "下载PDF版"), ("docx/", "下载Word版")])
-    version.html_sha256, version.pdf_sha256 = render.sha256(html), render.sha256(pdf)
-    version.docx_sha256 = render.sha256(docx)
-    version.html.save("notice.html", ContentFile(html), save=False)
-    version.pdf.save("notice.pdf", ContentFile(pdf), save=False)
-    version.docx.save("notice.docx", ContentFile(docx), save=False)
+    files = freezing.render_files(public)
+    freezing.store(version, files)
     if internal.paragraphs() == public.paragraphs():
-        # Nothing withheld: the internal version reads the same; render it once.
-        html = render.notice_html(
-            internal,
-            draft=False,
-            links=[("pdf/", "下载PDF版"), ("docx/", "下载Word版")],
-            embed_styles=True,
-        ).encode()
+        # Nothing withheld: the internal version reads the same; render its page only.
+        internal_files = {**files, "html": freezing.render_html(internal)}
     else:
-        html, pdf, docx = _files(internal, [("pdf/", "下载PDF版"), ("docx/", "下载Word版")])
+        internal_files = freezing.render_files(internal)
     version.internal_paragraphs = internal.paragraphs()
-    version.internal_html_sha256 = render.sha256(html)
-    version.internal_pdf_sha256, version.internal_docx_sha256 = (
-        render.sha256(pdf),
-        render.sha256(docx),
-    )
-    version.internal_html.save("notice.html", ContentFile(html), save=False)
-    version.internal_pdf.save("notice.pdf", ContentFile(pdf), save=False)
-    version.internal_docx.save("notice.docx", ContentFile(docx), save=False)
+    freezing.store(version, internal_files, prefix="internal_")
 
 
 FILE_FIELDS = ("html", "pdf", "docx", "internal_html", "internal_pdf", "internal_docx")

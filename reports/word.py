@@ -20,6 +20,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
 
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 BODY_FACE = "仿宋_GB2312"
 TITLE_FACE = "方正小标宋简体"
 HEADING_FACE = "黑体"

@@ -423,6 +423,9 @@ MATRIX = {
     "oversight:round_summary_pdf": [
         ("get", _round_url("oversight:round_summary_pdf"), None, OFFICE_ONLY)
     ],
+    "oversight:round_summary_docx": [
+        ("get", _round_url("oversight:round_summary_docx"), None, OFFICE_ONLY)
+    ],
     "oversight:round_summary_publish": [
         ("post", _round_url("oversight:round_summary_publish"), None, SUPERVISOR_POST)
     ],
@@ -438,6 +441,14 @@ MATRIX = {
         (
             "get",
             lambda w: reverse("oversight:public_summary_pdf", args=[w.summary.public_id]),
+            None,
+            PUBLIC,
+        )
+    ],
+    "oversight:public_summary_docx": [
+        (
+            "get",
+            lambda w: reverse("oversight:public_summary_docx", args=[w.summary.public_id]),
             None,
             PUBLIC,
         )
