@@ -111,13 +111,17 @@ class Round(models.Model):
 
 
 class ProblemCategory(models.Model):
-    """问题分类: the short list of problem categories an office keeps."""
+    """问题分类: the short list of problem categories an office keeps (oversight.categories).
+
+    A retired category is offered no more; the findings filed under it keep it.
+    """
 
     office = models.ForeignKey(
         Office, models.CASCADE, related_name="categories", verbose_name=_("inspection office")
     )
     position = models.PositiveSmallIntegerField(_("position"))
     name = models.CharField(_("name"), max_length=100)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -136,6 +140,10 @@ class ProblemCategory(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_retired(self):
+        return self.retired_at is not None
 
 
 # --- the office read rule ---------------------------------------------------------------------

@@ -52,21 +52,40 @@ class FieldChange:
     new: str
 
 
-def _display(field, value, users):
+def _display(field, value, names):
     if value is None or value == "":
         return ""
     if field.is_relation:
-        return str(users.get(value, value))
+        return str(names.get((field.related_model, value), value))
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
+
+
+def _related_names(model, deltas):
+    """(related model, pk) → the object, for every foreign key value the changes name:
+    one query per related model (people, a problem category)."""
+    wanted = {}
+    for _, changes in deltas:
+        for change in changes:
+            field = model._meta.get_field(change.field)
+            if field.is_relation:
+                ids = wanted.setdefault(field.related_model, set())
+                ids.update(value for value in (change.old, change.new) if value)
+    return {
+        (related, obj.pk): obj
+        for related, ids in wanted.items()
+        if ids
+        for obj in related._default_manager.filter(pk__in=ids)
+    }
 
 
 def field_changes(records, model, *, subject):
     """Field-level changes between consecutive history records (oldest first in the result).
 
     `records` are the history records of one object, newest first, with
-    history_user selected. Users referred to by foreign keys are read in one query.
+    history_user selected. The objects foreign keys refer to (people, a category) are
+    read in one query per kind.
     """
     records = list(records)
     deltas = []
@@ -75,15 +94,7 @@ def field_changes(records, model, *, subject):
         changes = [c for c in delta.changes if c.field not in UNSHOWN_FIELDS]
         if changes:
             deltas.append((newer, changes))
-    user_ids = {
-        value
-        for _, changes in deltas
-        for change in changes
-        if model._meta.get_field(change.field).is_relation
-        for value in (change.old, change.new)
-        if value
-    }
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    names = _related_names(model, deltas)
     result = []
     for record, changes in reversed(deltas):
         for change in changes:
@@ -95,8 +106,8 @@ def field_changes(records, model, *, subject):
                     reason=record.history_change_reason or "",
                     subject=subject,
                     field=str(field.verbose_name),
-                    old=_display(field, change.old, users),
-                    new=_display(field, change.new, users),
+                    old=_display(field, change.old, names),
+                    new=_display(field, change.new, names),
                 )
             )
     return result

@@ -144,9 +144,11 @@ def round_dashboard(round_, today=None, *, weeks=12):
         total.add(figures)
         units.append(UnitRow(inspection, figures))
     by_category = _figures(findings.values("category").annotate(**_counts(today)), "category")
+    # Retired categories only while findings of the round are filed under them.
     categories = [
         CategoryRow(category, by_category.get(category.pk, Figures()))
         for category in ProblemCategory.objects.filter(office=round_.office_id).order_by("position")
+        if not category.is_retired or category.pk in by_category
     ]
     if None in by_category:
         categories.append(CategoryRow(None, by_category[None]))

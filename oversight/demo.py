@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from findings import categories as categories_of
 from findings import demo as seed_demo
 from findings.models import (
     Area,
@@ -212,7 +213,7 @@ def load_office_demo(today=None):
     director = office_people[OfficeRole.SUPERVISOR]
     for finding in Finding.objects.filter(area__inspection=seed).select_related("area"):
         category = categories[SEED_CATEGORIES[finding.area.position]]
-        services.set_category(finding=finding, by=director, category=category)
+        categories_of.set_category(finding=finding, by=director, category=category)
     units = [_unit(spec, round_, categories, today, counts) for spec in UNITS]
     # 督办 on the bureau's returned, overdue finding: issued and acknowledged.
     inspection, findings, people = units[1]

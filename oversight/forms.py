@@ -69,3 +69,7 @@ class BehindForm(forms.Form):
                 raise ValidationError(_("No category of this office has that number."))
             data["category"] = category
         return data
+
+
+class CategoryNameForm(forms.Form):
+    name = forms.CharField(label=_("Category name"), max_length=100)

@@ -6,7 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from findings.models import Inspection, Membership, OfficeMembership, OfficeRole, Round
+from findings.models import (
+    Inspection,
+    Membership,
+    Office,
+    OfficeMembership,
+    OfficeRole,
+    Round,
+)
 
 from .models import OPEN_ORDER_STATES, SupervisionOrder, SupervisionStep
 
@@ -57,6 +64,19 @@ def _viewer(user, inspection):
         .first()
     )
     return Viewer(office_role=office_role, unit_role=unit_role)
+
+
+def get_office_for_user(user, office_id):
+    """The office and the user's role in it; 404 for anyone outside the office."""
+    office = get_object_or_404(Office, pk=office_id)
+    role = (
+        OfficeMembership.objects.filter(user=user, office=office)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        raise Http404
+    return office, role
 
 
 def get_round_for_user(user, office_id, round_id):

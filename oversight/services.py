@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from findings.access import Access
-from findings.models import Finding, Membership, OfficeRole, Role, User
+from findings.models import Membership, OfficeRole, Role, User
 from findings.offices import office_role
 from ledger.evidence import FileWrites
 
@@ -244,36 +243,3 @@ def take_step(*, order, by, action, text="", reply_deadline=None, files=()):
             writes.save(ReplyEvidence(step=step), checked)
         _email_step(order, step)
     return step
-
-
-# --- problem categories -------------------------------------------------------------------
-
-
-def set_category(*, finding, by, category):
-    """File the finding under one of the categories of its round's office (or none).
-
-    The unit's editors of the finding and the office's 督办 staff may do it; a
-    classification is no content, so a signed-off finding may be filed too.
-    """
-    with transaction.atomic():
-        finding = (
-            Finding.objects.select_for_update(of=("self",))
-            .select_related("area__inspection__round")
-            .get(pk=finding.pk)
-        )
-        round_ = finding.area.inspection.round
-        if round_ is None:
-            raise SupervisionError(_("This inspection belongs to no round of an office."))
-        if category is not None and category.office_id != round_.office_id:
-            raise SupervisionError(_("The category is not one of this office's categories."))
-        unit_editor = Access.of(by).may_edit(finding)
-        if not (unit_editor or is_supervisor(by, round_.office_id)):
-            raise NotPermitted(_("You may not file this finding under a category."))
-        if finding.category_id == (category.pk if category else None):
-            return finding
-        finding.category = category
-        finding.version += 1
-        finding._change_reason = f"设置问题分类：{category.name if category else '无'}"
-        finding._history_user = by
-        finding.save(update_fields=["category", "version"])
-    return finding

@@ -6,6 +6,12 @@ app_name = "oversight"
 
 urlpatterns = [
     path("offices/", views.office_home, name="office_home"),
+    path("offices/<int:office_id>/categories/", views.office_categories, name="office_categories"),
+    path(
+        "offices/<int:office_id>/categories/<int:category_id>/<slug:action>/",
+        views.category_change,
+        name="category_change",
+    ),
     path(
         "offices/<int:office_id>/rounds/<int:round_id>/",
         views.round_dashboard,

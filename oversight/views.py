@@ -7,16 +7,17 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from findings.models import OfficeRole
+from findings.models import OfficeRole, ProblemCategory
 from findings.selectors import findings_of_inspection
 from reports import render as notice_render
 from reports import word
 
-from . import dashboard, selectors, services, summary
+from . import categories, dashboard, selectors, services, summary
 from .export import dashboard_workbook
-from .forms import BehindForm, IssueForm, StepForm
+from .forms import BehindForm, CategoryNameForm, IssueForm, StepForm
 from .models import ReplyEvidence, RoundSummary
 
 
@@ -185,6 +186,84 @@ def round_export(request, office_id, round_id):
     buffer.seek(0)
     name = f"{round_.office.short_name or round_.office.name}-{round_}-整改统计.xlsx"
     return FileResponse(buffer, as_attachment=True, filename=name)
+
+
+# --- the office's problem categories -------------------------------------------------------
+
+
+def _render_categories(request, office, role, *, form=None, status=200):
+    return render(
+        request,
+        "oversight/categories.html",
+        {
+            "office": office,
+            "may_change": role == OfficeRole.SUPERVISOR,
+            "categories": categories.categories_with_use(office),
+            "history": categories.category_history(office),
+            "form": form or CategoryNameForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def office_categories(request, office_id):
+    """The office's 问题分类: read by its members; added to by its 督办 staff (POST)."""
+    office, role = selectors.get_office_for_user(request.user, office_id)
+    if request.method != "POST":
+        return _render_categories(request, office, role)
+    if role != OfficeRole.SUPERVISOR:
+        raise PermissionDenied
+    form = CategoryNameForm(request.POST)
+    if form.is_valid():
+        try:
+            categories.category_add(office=office, by=request.user, name=form.cleaned_data["name"])
+        except services.SupervisionError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, _("Category added."))
+            return redirect("oversight:office_categories", office.pk)
+    return _render_categories(request, office, role, form=form, status=400)
+
+
+# action → (service, message when done); rename takes the name form.
+CATEGORY_ACTIONS = {
+    "rename": (categories.category_rename, gettext_lazy("Category renamed.")),
+    "up": (categories.category_move, gettext_lazy("Order changed.")),
+    "down": (categories.category_move, gettext_lazy("Order changed.")),
+    "retire": (categories.category_retire, gettext_lazy("Category retired.")),
+    "restore": (categories.category_restore, gettext_lazy("Category restored.")),
+}
+
+
+@login_required
+@require_POST
+def category_change(request, office_id, category_id, action):
+    office, role = selectors.get_office_for_user(request.user, office_id)
+    category = get_object_or_404(ProblemCategory, pk=category_id, office=office)
+    if action not in CATEGORY_ACTIONS:
+        raise Http404
+    if role != OfficeRole.SUPERVISOR:
+        raise PermissionDenied
+    write, done = CATEGORY_ACTIONS[action]
+    extra = {}
+    if action == "rename":
+        form = CategoryNameForm(request.POST, prefix=f"c{category.pk}")
+        if not form.is_valid():
+            messages.error(request, _("Please give the category a name of at most 100 characters."))
+            return redirect("oversight:office_categories", office.pk)
+        extra["name"] = form.cleaned_data["name"]
+    elif action in categories.MOVES:
+        extra["direction"] = action
+    try:
+        write(office=office, category=category, by=request.user, **extra)
+    except services.NotPermitted as refused:
+        raise PermissionDenied from refused
+    except services.SupervisionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("oversight:office_categories", office.pk)
 
 
 # --- the round summary --------------------------------------------------------------------

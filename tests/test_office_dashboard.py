@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from findings import categories as filing
 from findings.models import Finding, Status
 from ledger import services as ledger
 from oversight import dashboard
@@ -46,7 +47,7 @@ def round_world(unit, district):
     _signed_off(unit, done)
     _returned(unit, back)
     for finding, category in ((done, 0), (back, 0), (late, 1)):
-        supervision.set_category(
+        filing.set_category(
             finding=finding, by=district.director, category=district.categories[category]
         )
     supervision.issue_order(

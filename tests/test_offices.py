@@ -4,9 +4,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from findings.access import Access
-from findings.models import Inspection, Office, OfficeMembership, OfficeRole, ProblemCategory, Round
+from findings.models import Inspection, Office, OfficeMembership, OfficeRole, Round
 from findings.offices import office_inspection_ids, office_role
-from oversight import services
 
 from .conftest import make_unit
 
@@ -59,35 +58,6 @@ def test_thresholds_default_to_twenty_and_ten_days_and_must_be_ordered(db):
     assert (office.green_days, office.yellow_days) == (20, 10)
     with pytest.raises(IntegrityError), transaction.atomic():
         Office.objects.create(name="倒置", green_days=5, yellow_days=10)
-
-
-def test_the_unit_and_the_office_file_a_finding_under_a_category(unit, district):
-    finding = unit.add_findings(1)[0]
-    services.set_category(finding=finding, by=unit.staff, category=district.categories[0])
-    finding.refresh_from_db()
-    assert finding.category == district.categories[0]
-    services.set_category(finding=finding, by=district.director, category=district.categories[2])
-    finding.refresh_from_db()
-    assert finding.category.name == "选人用人"
-    assert finding.history.latest().history_change_reason == "设置问题分类：选人用人"
-
-
-def test_a_category_of_another_office_or_a_reader_is_refused(unit, district, other_district):
-    finding = unit.add_findings(1)[0]
-    with pytest.raises(services.SupervisionError):
-        services.set_category(finding=finding, by=unit.staff, category=other_district.categories[0])
-    for person in (district.clerk, unit.inspector, other_district.director):
-        with pytest.raises(services.NotPermitted):
-            services.set_category(finding=finding, by=person, category=district.categories[0])
-    finding.refresh_from_db()
-    assert finding.category is None
-
-
-def test_a_category_in_use_cannot_be_deleted(unit, district):
-    finding = unit.add_findings(1)[0]
-    services.set_category(finding=finding, by=unit.staff, category=district.categories[0])
-    with pytest.raises(Exception, match="protected"), transaction.atomic():
-        ProblemCategory.objects.get(pk=district.categories[0].pk).delete()
 
 
 def test_the_access_policy_lets_the_office_read_its_rounds_units_and_write_nothing(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from findings.models import User
 
-from .test_url_matrix import ADMINISTRATORS, _snapshot, build_world
+from .fixtures_matrix import ADMINISTRATORS, _snapshot, build_world
 
 
 @pytest.fixture
