@@ -13,7 +13,11 @@ from .models import (
     Inspection,
     Measure,
     Membership,
+    Office,
+    OfficeMembership,
     Organisation,
+    ProblemCategory,
+    Round,
     User,
 )
 
@@ -48,6 +52,12 @@ class MembershipInline(OrdinaryMembersOnly, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["organisation"]
+
+
+class OfficeMembershipInline(OrdinaryMembersOnly, admin.TabularInline):
+    model = OfficeMembership
+    extra = 0
+    autocomplete_fields = ["user", "office"]
 
 
 @admin.register(User)
@@ -135,7 +145,7 @@ class AreaInline(admin.TabularInline):
 @admin.register(Inspection)
 class InspectionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["code", "organisation", "group", "kind", "onsite_start", "feedback_date"]
-    list_filter = ["kind", "signoff_levels", "organisation"]
+    list_filter = ["kind", "signoff_levels", "round", "organisation"]
     search_fields = ["code", "organisation__name", "group", "authority"]
     date_hierarchy = "feedback_date"
     inlines = [AreaInline]
@@ -179,3 +189,67 @@ class MeasureAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["finding__area__inspection"]
     search_fields = ["text"]
     autocomplete_fields = ["owner"]
+
+
+# --- the inspection office (三员分立: the system administrator's, like units) -----------
+
+
+class RoundInline(admin.TabularInline):
+    model = Round
+    extra = 0
+
+
+class ProblemCategoryInline(admin.TabularInline):
+    """The office keeps its categories on its own pages (oversight.categories): here
+    they are shown, read-only for the system administrator (rectify.admin_roles)."""
+
+    model = ProblemCategory
+    extra = 0
+    fields = ["position", "name", "retired_at"]
+
+
+@admin.register(Office)
+class OfficeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["name", "short_name", "green_days", "yellow_days"]
+    search_fields = ["name", "short_name"]
+    inlines = [OfficeMembershipInline, RoundInline, ProblemCategoryInline]
+
+
+class RoundInspectionInline(admin.TabularInline):
+    """The inspections of a round: a unit joins a round on its inspection's page."""
+
+    model = Inspection
+    extra = 0
+    fields = ["code", "organisation", "group", "kind", "feedback_date"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Round)
+class RoundAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "office", "year", "number"]
+    list_filter = ["office", "year"]
+    search_fields = ["office__name", "groups"]
+    inlines = [RoundInspectionInline]
+
+
+@admin.register(OfficeMembership)
+class OfficeMembershipAdmin(OrdinaryMembersOnly, ReadOnlyHistoryAdmin):
+    list_display = ["user", "office", "role"]
+    list_filter = ["role", "office"]
+    search_fields = ["user__username", "user__display_name", "office__name"]
+    autocomplete_fields = ["user", "office"]
+
+
+@admin.register(ProblemCategory)
+class ProblemCategoryAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["name", "office", "position", "retired_at"]
+    list_filter = ["office", "retired_at"]
+    search_fields = ["name", "office__name"]
+    ordering = ["office", "position"]

@@ -1,7 +1,9 @@
 """三员分立: what each of the three administrators may do, as one table.
 
 - the system administrator (系统管理员) manages accounts, units, their inspections and
-  memberships; never administrators' accounts, never the audit trail;
+  memberships, and the inspection offices, their rounds and memberships (the offices'
+  problem categories are theirs to keep: shown only); never administrators' accounts,
+  never the audit trail;
 - the security administrator (安全管理员) reads the security policy and the login
   throttle's attempts and lockouts, and unlocks (deletes an attempt); resets a lost
   second factor (deletes the TOTP device or the recovery codes);
@@ -44,6 +46,10 @@ def role_permissions():
             | _model_perms("findings.membership", "add", "change", "delete", "view")
             | _model_perms("findings.inspection", "add", "change", "view")
             | _model_perms("findings.area", "add", "change", "view")
+            | _model_perms("findings.office", "add", "change", "view")
+            | _model_perms("findings.round", "add", "change", "view")
+            | _model_perms("findings.officemembership", "add", "change", "delete", "view")
+            | _model_perms("findings.problemcategory", "view")
         ),
         AdminRole.SECURITY: frozenset(
             {VIEW_SECURITY_POLICY}

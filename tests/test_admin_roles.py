@@ -37,6 +37,10 @@ def test_each_administrator_sees_only_their_part_of_the_admin(client, administra
         "findings.Membership",
         "findings.Inspection",
         "findings.Area",
+        "findings.Office",
+        "findings.Round",
+        "findings.OfficeMembership",
+        "findings.ProblemCategory",
     }
     assert _models_on_index(client, administrators["secadmin"]) == {
         "axes.AccessAttempt",

@@ -49,6 +49,10 @@ ADMIN_RIGHTS = {
     "findings.membership": {"sysadmin": "avcd"},
     "findings.inspection": {"sysadmin": "avc"},
     "findings.area": {"sysadmin": "avc"},
+    "findings.office": {"sysadmin": "avc"},
+    "findings.round": {"sysadmin": "avc"},
+    "findings.officemembership": {"sysadmin": "avcd"},
+    "findings.problemcategory": {"sysadmin": "v"},
     "findings.finding": {},
     "findings.measure": {},
     "ledger.ledgerentry": {},
@@ -80,7 +84,7 @@ def _admin_objects(w):
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from findings.models import Area, Inspection, Membership
+    from findings.models import Area, Inspection, Membership, OfficeMembership
     from ledger.models import LedgerEntry, Notification, ReminderSent
     from rectify.models import LoginRecord
     from reports.models import Notice, NoticeVersion, NoticeWithdrawal
@@ -94,6 +98,10 @@ def _admin_objects(w):
         "findings.membership": Membership.objects.filter(user=w.unit.staff).first(),
         "findings.inspection": Inspection.objects.get(pk=w.unit.inspection.pk),
         "findings.area": Area.objects.filter(inspection=w.unit.inspection).first(),
+        "findings.office": w.district.office,
+        "findings.round": w.district.round,
+        "findings.officemembership": OfficeMembership.objects.get(user=w.district.clerk),
+        "findings.problemcategory": w.district.categories[0],
         "findings.finding": w.finding,
         "findings.measure": w.measure,
         "ledger.ledgerentry": entry,
