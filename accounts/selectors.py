@@ -4,13 +4,21 @@ from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from findings.models import OfficeMembership
+
 ADMIN_ROLE = "admin"
+# Every member of an inspection office; "office:<role>" names one office role.
+OFFICE_ROLE = "office"
 
 
 def account_roles(user):
-    """The roles a user holds: their membership roles, and "admin" for administrators
-    (the three of 三员分立, staff, superusers)."""
+    """The roles a user holds: their membership roles; "office" and "office:supervisor"
+    or "office:oversight" for members of an inspection office; "admin" for
+    administrators (the three of 三员分立, staff, superusers)."""
     roles = set(user.memberships.values_list("role", flat=True))
+    office_roles = set(OfficeMembership.objects.filter(user=user).values_list("role", flat=True))
+    if office_roles:
+        roles |= {OFFICE_ROLE, *(f"{OFFICE_ROLE}:{role}" for role in office_roles)}
     if user.is_staff or user.is_superuser or user.admin_role:
         roles.add(ADMIN_ROLE)
     return roles

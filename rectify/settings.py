@@ -229,8 +229,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Second factor (django-otp, TOTP with recovery codes): the roles that must use one,
-# among the membership roles (principal, leader, staff, inspector, office where it
-# exists) and "admin" for staff and superusers. Empty: optional for everyone.
+# among the membership roles (principal, leader, staff, inspector), "office" for every
+# member of an inspection office ("office:supervisor", "office:oversight" for one office
+# role) and "admin" for staff and superusers. Empty: optional for everyone.
 OTP_REQUIRED_ROLES = envlist("OTP_REQUIRED_ROLES")
 OTP_TOTP_ISSUER = os.getenv("OTP_ISSUER", "整改台账")
 # The admin lists devices (to remove a lost phone) but never shows their keys or codes.

@@ -244,3 +244,42 @@ def test_moving_to_another_phone_asks_for_the_password_and_replaces_the_old_one(
     assert response.status_code == 302
     assert list(TOTPDevice.objects.values_list("key", flat=True)) == [key]
     assert not StaticToken.objects.filter(token__in=codes).exists()
+
+
+def test_office_members_count_as_the_office_role(client, unit, district, settings):
+    settings.OTP_REQUIRED_ROLES = ["office"]
+    office_home = reverse("oversight:office_home")
+    for person in (district.director, district.clerk):
+        client.logout()
+        _log_in(client, person)
+        for url in [WORK, office_home]:
+            gated = client.get(url)
+            assert gated.status_code == 302 and gated.url.startswith(SETUP), (person, url)
+    _enrol(client)
+    assert client.get(office_home).status_code == 200
+    # A member of the unit only, not of the office, logs in with the password alone.
+    client.logout()
+    _log_in(client, unit.principal)
+    assert client.get(WORK).status_code == 200
+
+
+def test_one_office_role_can_be_required_alone(client, district, settings):
+    settings.OTP_REQUIRED_ROLES = ["office:supervisor"]
+    _log_in(client, district.director)
+    assert client.get(WORK).url.startswith(SETUP)
+    client.logout()
+    _log_in(client, district.clerk)
+    assert client.get(WORK).status_code == 200
+
+
+def test_an_enrolled_office_member_gives_the_code_before_the_dashboard(client, district, settings):
+    settings.OTP_REQUIRED_ROLES = ["office"]
+    client.force_login(district.director)
+    _enrol(client)
+    device = TOTPDevice.objects.get(user=district.director)
+    client.logout()
+    _log_in(client, district.director)
+    dashboard = reverse("oversight:round_dashboard", args=[district.office.pk, district.round.pk])
+    assert client.get(dashboard).url.startswith(VERIFY)
+    client.post(VERIFY, {"code": _code(device.key, 1)})
+    assert client.get(dashboard).status_code == 200
