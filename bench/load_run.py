@@ -1,6 +1,7 @@
 """Load run: gunicorn (2 workers) + PostgreSQL, 40 units x 25 findings, virtual users on loopback.
 
     .venv/bin/python bench/load_run.py [--seconds 60] [--users 16] [--out bench/results]
+    .venv/bin/python bench/load_run.py --office [--office-users 4]
 
 It creates a fresh database `rectify_load` on 127.0.0.1:5432, migrates it, generates
 1,000 findings with 10,000 ledger entries, starts gunicorn on a free loopback port and
@@ -8,6 +9,13 @@ lets a bounded number of virtual users browse 我的工作, the dashboard and fi
 and add progress entries for a fixed time. Every request is bounded in time; the run
 stops by itself. It writes requests/s, p50/p95/p99 and the error count to
 bench/results/load_run.json and .txt.
+
+With --office the data are one round of an inspection office over 50 units x 40
+findings (sign-offs, returns and reopenings spread over twelve weeks, categories, open
+督办), and office users (巡察办, read-only) join the unit users: they open the round's
+dashboard, the lists behind its numbers and its workbook. Before the window one office
+user opens the dashboard alone (server time without load). Results go to
+bench/results/load_run_office.json and .txt.
 """
 
 import argparse
@@ -38,6 +46,22 @@ FINDINGS_PER_AREA = 5
 ENTRIES_PER_FINDING = 10
 PASSWORD = "load-run-pass"
 TARGET_P95_MS = 300
+# --office: one round of an office over 50 units x 40 findings.
+OFFICE_UNITS = 50
+OFFICE_AREAS = 4
+OFFICE_FINDINGS_PER_AREA = 10
+OFFICE_ENTRIES_PER_FINDING = 3
+OFFICE_CATEGORIES = ["政治建设", "全面从严治党", "选人用人", "作风建设"]
+OFFICE_USERS_MAX = 8
+# The lists behind the dashboard's numbers (oversight.dashboard.FILTERS).
+BEHIND = ["all", "signed_off", "ongoing", "open", "overdue", "returned"]
+
+
+def shape(office):
+    """(units, areas per unit, findings per area, progress entries per finding)."""
+    if office:
+        return OFFICE_UNITS, OFFICE_AREAS, OFFICE_FINDINGS_PER_AREA, OFFICE_ENTRIES_PER_FINDING
+    return UNITS, AREAS, FINDINGS_PER_AREA, ENTRIES_PER_FINDING
 
 
 def generate():
@@ -64,11 +88,17 @@ def generate():
     )
     from ledger.models import EntryKind, LedgerEntry
 
+    office = os.environ.get("LOAD_OFFICE") == "1"
+    units, areas_each, findings_each, entries_each = shape(office)
     password = make_password(PASSWORD)
     today = date.today()
     statuses = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.IN_PROGRESS, Status.SUBMITTED]
+    round_ = categories = None
+    if office:
+        statuses += [Status.SIGNED_OFF, Status.SIGNED_OFF, Status.ONGOING]
+        round_, categories = generate_office(password)
     with transaction.atomic():
-        for u in range(UNITS):
+        for u in range(units):
             org = Organisation.objects.create(name=f"压测单位{u:02d}", short_name=f"单位{u:02d}")
             people = {}
             for role, names in [
@@ -91,18 +121,19 @@ def generate():
                 onsite_start=date(2026, 3, 1),
                 onsite_end=date(2026, 4, 30),
                 feedback_date=date(2026, 6, 1),
+                round=round_,
             )
             areas = bulk_create_with_history(
                 [
                     Area(inspection=inspection, position=a + 1, title=f"聚焦第{a + 1}方面")
-                    for a in range(AREAS)
+                    for a in range(areas_each)
                 ],
                 Area,
             )
             findings = []
             for a, area in enumerate(areas):
-                for n in range(FINDINGS_PER_AREA):
-                    k = a * FINDINGS_PER_AREA + n
+                for n in range(findings_each):
+                    k = a * findings_each + n
                     findings.append(
                         Finding(
                             area=area,
@@ -112,7 +143,8 @@ def generate():
                             deadline=today + timedelta(days=(k % 40) - 10),
                             responsible_leader=people[Role.LEADER][k % 2],
                             responsible_person=people[Role.STAFF][k % 2],
-                            status=statuses[k % len(statuses)],
+                            status=statuses[(k + u) % len(statuses)],
+                            category=categories[(n + u) % len(categories)] if office else None,
                         )
                     )
             findings = bulk_create_with_history(findings, Finding)
@@ -121,15 +153,88 @@ def generate():
                     finding=finding,
                     kind=EntryKind.PROGRESS,
                     author=finding.responsible_person,
-                    on_date=today - timedelta(days=ENTRIES_PER_FINDING - e),
+                    on_date=today - timedelta(days=entries_each - e),
                     text=f"第{e + 1}次进展：已召开专题会议，完善相关制度。",
                     status_before=finding.status,
                     status_after=finding.status,
                 )
                 for finding in findings
-                for e in range(ENTRIES_PER_FINDING)
+                for e in range(entries_each)
             )
+            if office:
+                office_entries(inspection, findings, u, today)
     print(f"generated {Finding.objects.count()} findings, {LedgerEntry.objects.count()} entries")
+
+
+def generate_office(password):
+    """The office, its round and categories, and its people: OFFICE_USERS_MAX read-only
+    members (巡察办干事) and one 督办 member (巡察办主任)."""
+    from findings.models import (
+        Office,
+        OfficeMembership,
+        OfficeRole,
+        ProblemCategory,
+        Round,
+        User,
+    )
+
+    office = Office.objects.create(name="压测区委巡察工作领导小组办公室", short_name="压测巡察办")
+    round_ = Round.objects.create(office=office, year=2026, number=1, groups="区委第一巡察组")
+    categories = [
+        ProblemCategory.objects.create(office=office, position=i + 1, name=name)
+        for i, name in enumerate(OFFICE_CATEGORIES)
+    ]
+    people = [("office-director", "巡察办主任", OfficeRole.SUPERVISOR)] + [
+        (f"office{i}", "巡察办干事", OfficeRole.OVERSIGHT) for i in range(OFFICE_USERS_MAX)
+    ]
+    for username, name, role in people:
+        user = User.objects.create(username=username, display_name=name, password=password)
+        OfficeMembership.objects.create(user=user, office=office, role=role)
+    return round_, categories
+
+
+def office_entries(inspection, findings, u, today):
+    """What the office's figures count: returns, sign-offs spread over twelve weeks (the
+    weekly trend has a shape), open 督办."""
+    from datetime import UTC, datetime, timedelta
+
+    from findings.models import Status, User
+    from ledger.models import EntryKind, LedgerEntry
+    from oversight.models import OrderState, SupervisionOrder
+
+    # Benchmark data only: entries carry their own recording time (the table is
+    # append-only), so the sign-offs spread over twelve weeks and the trend has a shape.
+    LedgerEntry._meta.get_field("created_at").auto_now_add = False
+    now = datetime.now(UTC)
+    leader = findings[0].responsible_leader
+    entries = []
+    for k, finding in enumerate(findings):
+        if k % 9 == 0:
+            entries.append(
+                LedgerEntry(finding=finding, kind=EntryKind.RETURN, author=leader, on_date=today,
+                            text="材料不全", status_before=Status.SUBMITTED,
+                            status_after=Status.IN_PROGRESS, created_at=now)
+            )  # fmt: skip
+        if finding.status in (Status.SIGNED_OFF, Status.ONGOING):
+            kind = (
+                EntryKind.SIGN_OFF if finding.status == Status.SIGNED_OFF
+                else EntryKind.SIGN_OFF_ONGOING
+            )  # fmt: skip
+            entries.append(
+                LedgerEntry(finding=finding, kind=kind, author=leader, on_date=today,
+                            status_before=Status.SUBMITTED, status_after=finding.status,
+                            created_at=now - timedelta(days=(k * 5 + u) % 84))
+            )  # fmt: skip
+    LedgerEntry.objects.bulk_create(entries)
+    LedgerEntry._meta.get_field("created_at").auto_now_add = True
+    director = User.objects.get(username="office-director")
+    SupervisionOrder.objects.bulk_create(
+        SupervisionOrder(office_id=inspection.round.office_id, inspection=inspection,
+                         finding=findings[i], text="请报告整改进展",
+                         reply_deadline=today + timedelta(days=5),
+                         state=OrderState.ISSUED, issued_by=director)
+        for i in range(u % 3)
+    )  # fmt: skip
 
 
 class VirtualUser(threading.Thread):
@@ -146,7 +251,7 @@ class VirtualUser(threading.Thread):
         self.samples = []  # (label, seconds, ok)
         self.finding_urls = []
 
-    def request(self, label, path, data=None):
+    def request(self, label, path, data=None, *, binary=False):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         req = urllib.request.Request(
             self.base + path, data=body, headers={"Referer": self.base + path}
@@ -154,7 +259,8 @@ class VirtualUser(threading.Thread):
         started = time.perf_counter()
         try:
             with self.opener.open(req, timeout=10) as response:
-                text = response.read().decode("utf-8", "replace")
+                content = response.read()
+                text = "" if binary else content.decode("utf-8", "replace")
                 ok = response.status == 200
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             text, ok = str(error), False
@@ -208,6 +314,59 @@ class VirtualUser(threading.Thread):
             time.sleep(self.random.uniform(0.2, 1.0))  # a person reads before the next click
 
 
+class OfficeUser(VirtualUser):
+    """One 巡察办 member (read-only): the round's dashboard, the lists behind its numbers
+    (by unit, by category) and now and then its workbook."""
+
+    def log_in(self):
+        login_page = self.request("login form", "/accounts/login/")
+        self.request(
+            "login",
+            "/accounts/login/",
+            {
+                "csrfmiddlewaretoken": self.csrf(login_page),
+                "username": self.username,
+                "password": PASSWORD,
+            },
+        )
+        home = self.request("office home", "/offices/")
+        self.dashboard = re.search(r'href="(/offices/\d+/rounds/\d+/)"', home).group(1)
+        board = self.request("office dashboard", self.dashboard)
+        self.units = sorted(set(re.findall(r'id="unit-([\w-]+)"', board)))
+        self.categories = sorted(set(re.findall(r"\?category=(\d+)&", board)))
+        self.login_samples, self.samples = self.samples, []
+
+    def run(self):
+        while time.monotonic() < self.deadline:
+            choice = self.random.random()
+            if choice < 0.55:
+                self.request("office dashboard", self.dashboard)
+            elif choice < 0.75:
+                unit = self.random.choice(self.units)
+                show = self.random.choice(BEHIND)
+                self.request("office list", f"{self.dashboard}findings/?unit={unit}&show={show}")
+            elif choice < 0.90:
+                category = self.random.choice(self.categories)
+                show = self.random.choice(BEHIND)
+                url = f"{self.dashboard}findings/?category={category}&show={show}"
+                self.request("office list", url)
+            else:
+                self.request("office export", self.dashboard + "dashboard.xlsx", binary=True)
+            time.sleep(self.random.uniform(0.2, 1.0))
+
+
+def unloaded(base, user, repeat=20):
+    """The dashboard's time with nobody else on the server: one user, one request at a time."""
+    for _ in range(3):
+        user.request("office dashboard", user.dashboard)
+    user.samples = []
+    for _ in range(repeat):
+        user.request("office dashboard", user.dashboard)
+    result = summarise(user.samples)
+    user.samples = []
+    return result
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -246,9 +405,16 @@ def main():
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--office", action="store_true", help="a round of 50 units x 40 findings")
+    parser.add_argument("--office-users", type=int, default=4)
     args = parser.parse_args()
-    if args.users > UNITS * 2:
-        parser.error(f"at most {UNITS * 2} virtual users (two staff per unit)")
+    units, areas_each, findings_each, _entries = shape(args.office)
+    if args.users > units * 2:
+        parser.error(f"at most {units * 2} virtual users (two staff per unit)")
+    if not args.office:
+        args.office_users = 0
+    if args.office_users > OFFICE_USERS_MAX:
+        parser.error(f"at most {OFFICE_USERS_MAX} office users")
 
     psql(f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
     media = tempfile.mkdtemp(prefix="rectify-load-media-")
@@ -267,6 +433,7 @@ def main():
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "LOGIN_FAILURE_LIMIT": "1000",
         "PYTHONPATH": str(ROOT),
+        "LOAD_OFFICE": "1" if args.office else "0",
     }
     manage = [PY, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0", "--no-input"], env=env, check=True, cwd=ROOT)
@@ -274,6 +441,9 @@ def main():
     started = time.perf_counter()
     subprocess.run([PY, __file__, "--generate"], env=env, check=True, cwd=ROOT)
     generate_s = time.perf_counter() - started
+    # Planner statistics, as autovacuum keeps them on a database in use.
+    subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME,
+                    "-c", "ANALYZE"], check=True)  # fmt: skip
 
     gunicorn = [
         str(Path(PY).parent / "gunicorn"),
@@ -295,11 +465,15 @@ def main():
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
         users = [
-            VirtualUser(base, f"u{i % UNITS:02d}-staff{i // UNITS}", f"load-{i % UNITS:02d}", 0, i)
+            VirtualUser(base, f"u{i % units:02d}-staff{i // units}", f"load-{i % units:02d}", 0, i)
             for i in range(args.users)
+        ]
+        users += [
+            OfficeUser(base, f"office{i}", None, 0, 1000 + i) for i in range(args.office_users)
         ]
         for user in users:
             user.log_in()
+        alone = unloaded(base, users[-1]) if args.office else None
         deadline = time.monotonic() + args.seconds
         began = time.perf_counter()
         for user in users:
@@ -312,23 +486,18 @@ def main():
         server.terminate()
         server.wait(10)
 
-    written = subprocess.run(
-        [
-            "psql",
-            "-qtA",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            DB_NAME,
-            "-c",
-            "SELECT count(*) FROM ledger_ledgerentry WHERE text LIKE '压测：%'",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    def count(sql):
+        return int(
+            subprocess.run(
+                ["psql", "-qtA", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME, "-c", sql],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        )
+
+    written = count("SELECT count(*) FROM ledger_ledgerentry WHERE text LIKE '压测：%'")
+    entries = count("SELECT count(*) FROM ledger_ledgerentry") - written
     samples = [s for user in users for s in user.samples]
     logins = [s for user in users for s in user.login_samples]
     by_label = {}
@@ -336,17 +505,19 @@ def main():
         by_label.setdefault(sample[0], []).append(sample)
     total = summarise(samples)
     result = {
-        "what": "gunicorn 2 workers + PostgreSQL, loopback, users think 0.2-1.0 s",
+        "what": "gunicorn 2 workers + PostgreSQL, loopback, users think 0.2-1.0 s"
+        + (", office users on a round's dashboard" if args.office else ""),
         "machine": (
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         ),
         "data": {
-            "units": UNITS,
-            "findings": UNITS * AREAS * FINDINGS_PER_AREA,
-            "ledger_entries": UNITS * AREAS * FINDINGS_PER_AREA * ENTRIES_PER_FINDING,
+            "units": units,
+            "findings": units * areas_each * findings_each,
+            "ledger_entries": entries,
             "generated_in_s": round(generate_s, 1),
         },
         "virtual_users": args.users,
+        "office_users": args.office_users,
         "seconds": round(elapsed, 1),
         "requests_per_s": round(total["requests"] / elapsed, 1),
         "total": total,
@@ -356,31 +527,43 @@ def main():
         "target": f"zero errors, p95 under {TARGET_P95_MS} ms",
         "met": total["errors"] == 0 and total["p95_ms"] < TARGET_P95_MS,
     }
+    if args.office:
+        result["office_dashboard_alone"] = alone
+        result["office_dashboard_under_load"] = result["by_request"].get("office dashboard")
+    stem = "load_run_office" if args.office else "load_run"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "load_run.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    (out / f"{stem}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     lines = [
         f"Load run {time.strftime('%Y-%m-%d')}: {result['what']}",
         f"machine: {result['machine']}",
         f"data: {result['data']}",
-        f"{args.users} virtual users for {result['seconds']} s: "
+        f"{args.users} virtual users"
+        + (f" and {args.office_users} office users" if args.office else "")
+        + f" for {result['seconds']} s: "
         f"{result['requests_per_s']} requests/s, {total['requests']} requests, "
         f"{total['errors']} errors",
-        f"{'request':<14}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}",
+        f"{'request':<18}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}",
     ]
     for label, s in [*result["by_request"].items(), ("ALL", total)]:
         lines.append(
-            f"{label:<14}{s['requests']:>7}{s['errors']:>8}"
+            f"{label:<18}{s['requests']:>7}{s['errors']:>8}"
             f"{s['p50_ms']:>9}{s['p95_ms']:>9}{s['p99_ms']:>9}"
         )
     lines.append(f"progress entries written: {written}")
     s = result["log_in_before_the_window"]
     lines.append(
         f"(before the window each user opened the login form, logged in and opened its "
-        f"ledger: {s['requests']} requests, {s['errors']} errors, p95 {s['p95_ms']} ms)"
+        f"ledger (office users: their dashboard): {s['requests']} requests, "
+        f"{s['errors']} errors, p95 {s['p95_ms']} ms)"
     )
+    if args.office:
+        lines.append(
+            f"office dashboard alone (one user, one request at a time, {alone['requests']} "
+            f"requests): p50 {alone['p50_ms']} ms, p95 {alone['p95_ms']} ms"
+        )
     lines.append(f"target {result['target']}: {'met' if result['met'] else 'NOT met'}")
-    (out / "load_run.txt").write_text("\n".join(lines) + "\n")
+    (out / f"{stem}.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     if not args.keep_db:
         psql(f"DROP DATABASE IF EXISTS {DB_NAME}")

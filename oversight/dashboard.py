@@ -110,12 +110,16 @@ def round_findings(round_):
     return Finding.objects.filter(area__inspection__round=round_)
 
 
-def _figures(rows, key):
-    result = {}
+def _figures_by_unit_and_category(findings, today):
+    """({inspection id: Figures}, {category id or None: Figures}) from one grouped query."""
+    by_unit, by_category = {}, {}
+    rows = findings.values("area__inspection", "category").annotate(**_counts(today))
     for row in rows:
-        value = row.pop(key)
-        result[value] = Figures(**row)
-    return result
+        unit, category = row.pop("area__inspection"), row.pop("category")
+        figures = Figures(**row)
+        by_unit.setdefault(unit, Figures()).add(figures)
+        by_category.setdefault(category, Figures()).add(figures)
+    return by_unit, by_category
 
 
 def round_dashboard(round_, today=None, *, weeks=12):
@@ -127,9 +131,7 @@ def round_dashboard(round_, today=None, *, weeks=12):
         .order_by("organisation__name")
     )
     findings = round_findings(round_).order_by()
-    by_unit = _figures(
-        findings.values("area__inspection").annotate(**_counts(today)), "area__inspection"
-    )
+    by_unit, by_category = _figures_by_unit_and_category(findings, today)
     orders = dict(
         SupervisionOrder.objects.filter(inspection__round=round_, state__in=OPEN_ORDER_STATES)
         .order_by()
@@ -143,7 +145,6 @@ def round_dashboard(round_, today=None, *, weeks=12):
         figures.orders_open = orders.get(inspection.pk, 0)
         total.add(figures)
         units.append(UnitRow(inspection, figures))
-    by_category = _figures(findings.values("category").annotate(**_counts(today)), "category")
     # Retired categories only while findings of the round are filed under them.
     categories = [
         CategoryRow(category, by_category.get(category.pk, Figures()))
