@@ -399,6 +399,12 @@ def psql(*sql):
     subprocess.run(args, check=True)
 
 
+def psql_count(sql):
+    """One number from the benchmark's database."""
+    args = ["psql", "-qtA", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME, "-c", sql]
+    return int(subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
@@ -444,6 +450,7 @@ def main():
     # Planner statistics, as autovacuum keeps them on a database in use.
     subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME,
                     "-c", "ANALYZE"], check=True)  # fmt: skip
+    entries = psql_count("SELECT count(*) FROM ledger_ledgerentry")
 
     gunicorn = [
         str(Path(PY).parent / "gunicorn"),
@@ -462,7 +469,7 @@ def main():
             try:
                 urllib.request.urlopen(base + "/accounts/login/", timeout=2).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
         users = [
             VirtualUser(base, f"u{i % units:02d}-staff{i // units}", f"load-{i % units:02d}", 0, i)
@@ -486,18 +493,7 @@ def main():
         server.terminate()
         server.wait(10)
 
-    def count(sql):
-        return int(
-            subprocess.run(
-                ["psql", "-qtA", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME, "-c", sql],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-        )
-
-    written = count("SELECT count(*) FROM ledger_ledgerentry WHERE text LIKE '压测：%'")
-    entries = count("SELECT count(*) FROM ledger_ledgerentry") - written
+    written = psql_count("SELECT count(*) FROM ledger_ledgerentry WHERE text LIKE '压测：%'")
     samples = [s for user in users for s in user.samples]
     logins = [s for user in users for s in user.login_samples]
     by_label = {}

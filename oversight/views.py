@@ -3,6 +3,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -142,6 +143,10 @@ def reply_evidence(request, public_id, evidence_id):
     return response
 
 
+# A list behind a number may hold every finding of the round (thousands).
+FINDINGS_PER_PAGE = 100
+
+
 # --- the round dashboard ------------------------------------------------------------------
 
 
@@ -170,10 +175,11 @@ def round_findings(request, office_id, round_id):
         category=data["category"],
         uncategorised=data["uncategorised"],
     )
+    page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "oversight/round_findings.html",
-        {"round": round_, "findings": findings, "filters": data},
+        {"round": round_, "findings": page, "filters": data},
     )
 
 

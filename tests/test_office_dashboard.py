@@ -200,3 +200,19 @@ def test_the_dashboard_query_count_does_not_grow_with_units_or_findings(client, 
     many = _dashboard_queries(client, large)
     assert few == many
     assert many <= 12
+
+
+def test_a_long_list_behind_a_number_comes_in_pages_that_keep_the_filter(client, db):
+    from .fixtures_office import make_district
+
+    district = make_district("pg", "分页巡察办")
+    _round_of(district, 3, 50)  # 150 findings, 75 of them signed off
+    client.force_login(district.clerk)
+    url = reverse("oversight:round_findings", args=[district.office.pk, district.round.pk])
+    first = client.get(url, {"show": "all"})
+    assert first.text.count("<tr>") - 1 == 100 and "共150个问题" in first.text
+    assert "第1页，共2页" in first.text and "?show=all&amp;page=2" in first.text
+    second = client.get(url, {"show": "all", "page": "2"})
+    assert second.text.count("<tr>") - 1 == 50 and "上一页" in second.text
+    signed = client.get(url, {"show": "signed_off", "page": "9"})  # past the end: the last page
+    assert "共75个问题" in signed.text and "第1页" not in signed.text
