@@ -2,7 +2,8 @@
 a finding is filed under a category by the office's 督办 staff or the unit's principal."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from findings import categories as filing
@@ -280,3 +281,46 @@ def test_a_category_not_offered_is_answered_with_a_message(client, unit, distric
         response = client.post(_category_url(finding), {"category": value}, follow=True)
         assert "请从巡察办的问题分类中选择。" in response.text
     assert Finding.objects.get(pk=finding.pk).category is None
+
+
+def test_the_list_page_costs_the_same_queries_for_few_and_many_categories(
+    client, unit, district, django_assert_num_queries
+):
+    client.force_login(district.director)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(_list_url(district)).status_code == 200
+    for n in range(12):
+        category = categories.category_add(
+            office=district.office, by=district.director, name=f"分类{n}"
+        )
+        categories.category_rename(
+            office=district.office, category=category, by=district.director, name=f"新分类{n}"
+        )
+    for finding in unit.add_findings(6):
+        filing.set_category(finding=finding, by=unit.principal, category=district.categories[1])
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert "新分类11" in client.get(_list_url(district)).text
+
+
+def test_the_finding_page_costs_two_queries_for_its_category(client, unit, other_unit, district):
+    """The category row: the office's categories and whether the user is 督办 staff; an
+    inspection outside every round costs none."""
+    finding, outside = unit.add_findings(1)[0], other_unit.add_findings(1)[0]
+
+    def count(user, target):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(_finding_url(target)).status_code == 200
+        return len(queries)
+
+    client.force_login(unit.staff)
+    client.get(_finding_url(finding))
+    with CaptureQueriesContext(connection) as filed:
+        client.get(_finding_url(finding))
+    assert any("findings_problemcategory" in q["sql"] for q in filed.captured_queries)
+    client.force_login(other_unit.staff)
+    with CaptureQueriesContext(connection) as unfiled:
+        client.get(_finding_url(outside))
+    assert not any("findings_problemcategory" in q["sql"] for q in unfiled.captured_queries)
+    assert len(filed.captured_queries) == len(unfiled.captured_queries) + 2
+    assert count(district.director, finding) == count(district.clerk, finding)
