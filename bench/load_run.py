@@ -482,6 +482,7 @@ def main():
             user.log_in()
         alone = unloaded(base, users[-1]) if args.office else None
         deadline = time.monotonic() + args.seconds
+        load_before = os.getloadavg()[0]
         began = time.perf_counter()
         for user in users:
             user.deadline = deadline
@@ -489,6 +490,7 @@ def main():
         for user in users:
             user.join(args.seconds + 30)
         elapsed = time.perf_counter() - began
+        load_after = os.getloadavg()[0]
     finally:
         server.terminate()
         server.wait(10)
@@ -512,6 +514,8 @@ def main():
             "ledger_entries": entries,
             "generated_in_s": round(generate_s, 1),
         },
+        # The machine is shared: its 1-minute load average (2 cores) around the window.
+        "load_average": [round(load_before, 2), round(load_after, 2)],
         "virtual_users": args.users,
         "office_users": args.office_users,
         "seconds": round(elapsed, 1),
@@ -532,7 +536,8 @@ def main():
     (out / f"{stem}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     lines = [
         f"Load run {time.strftime('%Y-%m-%d')}: {result['what']}",
-        f"machine: {result['machine']}",
+        f"machine: {result['machine']}; 1-minute load average {load_before:.2f} before and "
+        f"{load_after:.2f} after the window (other work shares the machine)",
         f"data: {result['data']}",
         f"{args.users} virtual users"
         + (f" and {args.office_users} office users" if args.office else "")
