@@ -14,8 +14,8 @@ With --office the data are one round of an inspection office over 50 units x 40
 findings (sign-offs, returns and reopenings spread over twelve weeks, categories, open
 督办), and office users (巡察办, read-only) join the unit users: they open the round's
 dashboard, the lists behind its numbers and its workbook. Before the window one office
-user opens the dashboard alone (server time without load). Results go to
-bench/results/load_run_office.json and .txt.
+user opens the dashboard alone (server time without load). It runs in a database of
+its own, `rectify_load_office`. Results go to bench/results/load_run_office.json and .txt.
 """
 
 import argparse
@@ -40,6 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 DB_NAME = "rectify_load"
+# --office runs in a database of its own: a plain run may be going on beside it.
+OFFICE_DB_NAME = "rectify_load_office"
 UNITS = 40
 AREAS = 5
 FINDINGS_PER_AREA = 5
@@ -399,9 +401,9 @@ def psql(*sql):
     subprocess.run(args, check=True)
 
 
-def psql_count(sql):
+def psql_count(db_name, sql):
     """One number from the benchmark's database."""
-    args = ["psql", "-qtA", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME, "-c", sql]
+    args = ["psql", "-qtA", "-h", "127.0.0.1", "-U", "postgres", "-d", db_name, "-c", sql]
     return int(subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip())
 
 
@@ -422,14 +424,15 @@ def main():
     if args.office_users > OFFICE_USERS_MAX:
         parser.error(f"at most {OFFICE_USERS_MAX} office users")
 
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
+    db_name = OFFICE_DB_NAME if args.office else DB_NAME
+    psql(f"DROP DATABASE IF EXISTS {db_name}", f"CREATE DATABASE {db_name}")
     media = tempfile.mkdtemp(prefix="rectify-load-media-")
     static = tempfile.mkdtemp(prefix="rectify-load-static-")
     port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "rectify.settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}",
         "DEBUG": "0",
         "SECRET_KEY": "load-run-" + "x" * 50,
         "HTTPS": "0",
@@ -448,9 +451,9 @@ def main():
     subprocess.run([PY, __file__, "--generate"], env=env, check=True, cwd=ROOT)
     generate_s = time.perf_counter() - started
     # Planner statistics, as autovacuum keeps them on a database in use.
-    subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME,
+    subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", db_name,
                     "-c", "ANALYZE"], check=True)  # fmt: skip
-    entries = psql_count("SELECT count(*) FROM ledger_ledgerentry")
+    entries = psql_count(db_name, "SELECT count(*) FROM ledger_ledgerentry")
 
     gunicorn = [
         str(Path(PY).parent / "gunicorn"),
@@ -495,7 +498,8 @@ def main():
         server.terminate()
         server.wait(10)
 
-    written = psql_count("SELECT count(*) FROM ledger_ledgerentry WHERE text LIKE '压测：%'")
+    progress = "SELECT count(*) FROM ledger_ledgerentry WHERE text LIKE '压测：%'"
+    written = psql_count(db_name, progress)
     samples = [s for user in users for s in user.samples]
     logins = [s for user in users for s in user.login_samples]
     by_label = {}
@@ -567,7 +571,7 @@ def main():
     (out / f"{stem}.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     if not args.keep_db:
-        psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        psql(f"DROP DATABASE IF EXISTS {db_name}")
     return 0 if result["met"] else 1
 
 

@@ -242,6 +242,7 @@ def main():
         client = Client()
         client.force_login(clerk)
         args_ = [round_.office_id, round_.pk]
+        load_before = os.getloadavg()[0]
         result = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
@@ -258,6 +259,8 @@ def main():
                 client, reverse("oversight:round_export", args=args_), args.repeat
             ),
         }
+        # The machine is shared: its 1-minute load average (2 cores) before and after.
+        result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     finally:
         from django.db import connections
 
