@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from findings.models import OfficeRole, ProblemCategory
 from findings.selectors import findings_of_inspection
+from reports import freezing, word
 from reports import render as notice_render
-from reports import word
 
 from . import categories, dashboard, selectors, services, summary
 from .export import dashboard_workbook
@@ -329,21 +329,11 @@ def round_summary_publish(request, office_id, round_id):
     return redirect("oversight:round_summary", office_id, round_id)
 
 
-def _frozen(field):
-    """The open file of a published version; 404 if storage has lost it."""
-    if not field:
-        raise Http404
-    try:
-        return field.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-
-
 def public_round_summary(request, public_id):
     """A published round summary as HTML: no login, served from its frozen file, with a
     policy allowing exactly its own <style> elements (as reports.views.public_notice)."""
     version = get_object_or_404(RoundSummary, public_id=public_id)
-    with _frozen(version.html) as f:
+    with freezing.open_frozen(version.html) as f:
         response = HttpResponse(f.read(), content_type="text/html; charset=utf-8")
     response._csp_replace = {"style-src": notice_render.style_hashes(response.content)}
     return response
@@ -352,7 +342,7 @@ def public_round_summary(request, public_id):
 def _public_file(public_id, extension, content_type, *, as_attachment=False):
     version = get_object_or_404(RoundSummary.objects.select_related("round"), public_id=public_id)
     return FileResponse(
-        _frozen(getattr(version, extension)),
+        freezing.open_frozen(getattr(version, extension)),
         content_type=content_type,
         as_attachment=as_attachment,
         filename=f"{version.round}-v{version.number}.{extension}",

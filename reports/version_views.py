@@ -23,27 +23,17 @@ from django.views.decorators.http import require_POST
 from findings.models import WithholdReason
 from rectify.confirm import confirmation_page, is_confirmed
 
+from . import freezing, selectors, services, word
 from . import render as renderer
-from . import selectors, services
 from .document import ledger_areas
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = word.CONTENT_TYPE
 CONTENT_TYPES = {"pdf": "application/pdf", "docx": DOCX}
 _BODY = re.compile(rb"<body[^>]*>")
 
 
-def _open(field):
-    """The stored file, or 404 when storage has lost it (never a 500)."""
-    if not field:
-        raise Http404
-    try:
-        return field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-
-
 def _read(field):
-    with _open(field) as f:
+    with freezing.open_frozen(field) as f:
         return f.read()
 
 
@@ -108,7 +98,7 @@ def public_file(version, kind, *, internal=False):
     suffix = "-internal" if internal else ""
     filename = f"{version.notice.inspection.code}-v{version.number}{suffix}.{kind}"
     return FileResponse(
-        _open(field),
+        freezing.open_frozen(field),
         content_type=CONTENT_TYPES[kind],
         as_attachment=kind == "docx",
         filename=filename,

@@ -18,7 +18,7 @@ from .document import ledger_areas
 from .forms import NoticeForm, paragraph_formset, paragraphs_from
 from .models import Audience, PublishJob
 
-DOCX = word.CONTENT_TYPE
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _pdf_response(data, filename):

@@ -151,6 +151,19 @@ def test_a_published_version_is_public_as_html_and_pdf_without_login(ready, clie
     assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == version.pdf_sha256
 
 
+def test_a_frozen_file_lost_from_storage_is_not_found_rather_than_an_error(ready, client):
+    version = publish(ready)
+    for name, view in [
+        ("html", "public_notice"),
+        ("pdf", "public_notice_pdf"),
+        ("docx", "public_notice_docx"),
+    ]:
+        field = getattr(version, name)
+        field.storage.delete(field.name)
+        response = client.get(reverse(f"reports:{view}", args=[version.public_id]))
+        assert response.status_code == 404, name
+
+
 def test_a_published_page_carries_its_styles_and_its_policy_allows_only_them(ready, client):
     version = publish(ready)
     stored = version.html.read()
