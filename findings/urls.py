@@ -6,5 +6,4 @@ app_name = "findings"
 
 urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection_list"),
-    path("inspections/<slug:code>/", views.inspection_detail, name="inspection_detail"),
 ]
