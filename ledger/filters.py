@@ -297,10 +297,13 @@ def apply(base, form):
                 q &= condition
         return q
 
+    position = {f.name: i for i, f in enumerate(form.filters)}
+
     def option_counts(queryset, filters, *, total=False):
         aggregates = {"total": Count("pk")} if total else {}
         keys = {}
-        for i, f in enumerate(filters):
+        for f in filters:
+            i = position[f.name]
             for j, (value, _label) in enumerate(f.choices(scope)):
                 keys[f.name, value] = key = f"f{i}_{j}"
                 aggregates[key] = Count("pk", filter=f.option_condition(value, scope))

@@ -238,8 +238,7 @@ class MyWork:
 def _section(key, queryset, today):
     queryset = _finding_rows(filters.with_markers(queryset, today))
     rows = list(queryset[:MY_WORK_ROWS])
-    total = len(rows) if len(rows) < MY_WORK_ROWS else queryset.count()
-    return Section(key=key, rows=mark_rows(rows, today), total=total)
+    return Section(key=key, rows=mark_rows(rows, today), total=queryset.count())
 
 
 def my_work(access, today=None):
