@@ -1,13 +1,19 @@
-"""Load run: gunicorn (2 workers) + PostgreSQL, 40 units x 25 findings, virtual users on loopback.
+"""Load run: gunicorn (2 workers) + PostgreSQL, virtual users on loopback.
 
-    .venv/bin/python bench/load_run.py [--seconds 60] [--users 16] [--out bench/results]
+    .venv/bin/python bench/load_run.py [--seconds 60] [--users 16] [--data large|small]
+                                       [--reuse-db] [--keep-db] [--out bench/results]
 
-It creates a fresh database `rectify_load` on 127.0.0.1:5432, migrates it, generates
-1,000 findings with 10,000 ledger entries, starts gunicorn on a free loopback port and
-lets a bounded number of virtual users browse 我的工作, the dashboard and finding pages
-and add progress entries for a fixed time. Every request is bounded in time; the run
-stops by itself. It writes requests/s, p50/p95/p99 and the error count to
-bench/results/load_run.json and .txt.
+It creates a fresh database `rectify_load` on 127.0.0.1:5432 and migrates it, then
+fills it: `--data large` (the default) with the realistic large database of
+bench/large_db.py (223 inspections, ~44,000 findings, ~300,000 ledger entries, history);
+`--data small` with the earlier 40 units × 25 findings. `--reuse-db` keeps a database
+built by an earlier run with `--keep-db` (the runs at 16, 32 and 64 users share one).
+It starts gunicorn on a free loopback port and lets a bounded number of virtual users
+(staff and principals of different units) browse 我的工作, the dashboard, the ledger
+list (plain, filtered, searched) and finding pages and add progress entries for a fixed
+time. Every request is bounded in time; the run stops by itself. It writes requests/s,
+p50/p95/p99, the error count and the load average to bench/results/load_run-<N>vu.json
+and .txt (small: load_run.json and .txt).
 """
 
 import argparse
@@ -38,10 +44,22 @@ FINDINGS_PER_AREA = 5
 ENTRIES_PER_FINDING = 10
 PASSWORD = "load-run-pass"
 TARGET_P95_MS = 300
+LARGE_UNITS = 158  # bench/large_db.py: u000 … u157 (besides big and huge)
+
+
+def generate_large():
+    """The large database (runs inside Django, in a subprocess with the bench environment)."""
+    import django
+
+    django.setup()
+    sys.path.insert(0, str(ROOT / "bench"))
+    import large_db
+
+    large_db.build()
 
 
 def generate():
-    """Create the data set (runs inside Django, in a subprocess with the bench environment)."""
+    """The small data set (runs inside Django, in a subprocess with the bench environment)."""
     import django
 
     django.setup()
@@ -132,6 +150,14 @@ def generate():
     print(f"generated {Finding.objects.count()} findings, {LedgerEntry.objects.count()} entries")
 
 
+# The ledger list as people use it: as it is, filtered, searched.
+LEDGER_QUERIES = [
+    ("ledger", ""),
+    ("ledger filtered", "?status=in_progress&status=not_started&overdue=1"),
+    ("ledger searched", "?q=" + urllib.parse.quote("会议记录")),
+]
+
+
 class VirtualUser(threading.Thread):
     """One person: logs in, then browses and adds progress until the deadline."""
 
@@ -185,12 +211,16 @@ class VirtualUser(threading.Thread):
         self.login_samples, self.samples = self.samples, []
 
     def run(self):
+        ledger = f"/inspections/{self.code}/"
         while time.monotonic() < self.deadline:
             choice = self.random.random()
-            if choice < 0.30:
+            if choice < 0.25:
                 self.request("my work", "/work/")
-            elif choice < 0.50:
+            elif choice < 0.40:
                 self.request("dashboard", f"/inspections/{self.code}/dashboard/")
+            elif choice < 0.55:
+                label, query = self.random.choice(LEDGER_QUERIES)
+                self.request(label, ledger + query)
             elif choice < 0.85 and self.finding_urls:
                 self.request("finding", self.random.choice(self.finding_urls))
             elif self.finding_urls:
@@ -233,6 +263,15 @@ def summarise(samples):
     }
 
 
+def database_exists():
+    found = subprocess.run(
+        ["psql", "-qtA", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+         f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return bool(found.strip())
+
+
 def psql(*sql):
     args = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"]
     for statement in sql:
@@ -246,11 +285,16 @@ def main():
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse-db", action="store_true", help="use the kept database")
+    parser.add_argument("--data", choices=["large", "small"], default="large")
     args = parser.parse_args()
-    if args.users > UNITS * 2:
-        parser.error(f"at most {UNITS * 2} virtual users (two staff per unit)")
+    large = args.data == "large"
+    if args.users > (LARGE_UNITS if large else UNITS) * 2:
+        parser.error("too many virtual users: two per unit")
 
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
+    reuse = args.reuse_db and database_exists()
+    if not reuse:
+        psql(f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
     media = tempfile.mkdtemp(prefix="rectify-load-media-")
     static = tempfile.mkdtemp(prefix="rectify-load-static-")
     port = free_port()
@@ -272,7 +316,9 @@ def main():
     subprocess.run([*manage, "migrate", "-v0", "--no-input"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "collectstatic", "-v0", "--no-input"], env=env, check=True, cwd=ROOT)
     started = time.perf_counter()
-    subprocess.run([PY, __file__, "--generate"], env=env, check=True, cwd=ROOT)
+    if not reuse:
+        generator = "--generate-large" if large else "--generate"
+        subprocess.run([PY, __file__, generator], env=env, check=True, cwd=ROOT)
     generate_s = time.perf_counter() - started
 
     gunicorn = [
@@ -294,12 +340,28 @@ def main():
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
-        users = [
-            VirtualUser(base, f"u{i % UNITS:02d}-staff{i // UNITS}", f"load-{i % UNITS:02d}", 0, i)
-            for i in range(args.users)
-        ]
+        if large:
+            # staff and principals of different units, each on its current inspection
+            users = [
+                VirtualUser(
+                    base,
+                    f"u{i // 2:03d}-{'staff0' if i % 2 == 0 else 'principal'}",
+                    f"u{i // 2:03d}-2025",
+                    0,
+                    i,
+                )
+                for i in range(args.users)
+            ]
+        else:
+            users = [
+                VirtualUser(
+                    base, f"u{i % UNITS:02d}-staff{i // UNITS}", f"load-{i % UNITS:02d}", 0, i
+                )
+                for i in range(args.users)
+            ]
         for user in users:
             user.log_in()
+        load_before = [round(x, 2) for x in os.getloadavg()]
         deadline = time.monotonic() + args.seconds
         began = time.perf_counter()
         for user in users:
@@ -324,11 +386,18 @@ def main():
             DB_NAME,
             "-c",
             "SELECT count(*) FROM ledger_ledgerentry WHERE text LIKE '压测：%'",
+            "-c",
+            "SELECT count(*) FROM findings_inspection",
+            "-c",
+            "SELECT count(*) FROM findings_finding",
+            "-c",
+            "SELECT count(*) FROM ledger_ledgerentry",
         ],
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.strip()
+    ).stdout.split()
+    written, n_inspections, n_findings, n_entries = (int(x) for x in written)
     samples = [s for user in users for s in user.samples]
     logins = [s for user in users for s in user.login_samples]
     by_label = {}
@@ -341,11 +410,13 @@ def main():
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         ),
         "data": {
-            "units": UNITS,
-            "findings": UNITS * AREAS * FINDINGS_PER_AREA,
-            "ledger_entries": UNITS * AREAS * FINDINGS_PER_AREA * ENTRIES_PER_FINDING,
-            "generated_in_s": round(generate_s, 1),
+            "kind": args.data,
+            "inspections": n_inspections,
+            "findings": n_findings,
+            "ledger_entries": n_entries,
+            "generated_in_s": None if reuse else round(generate_s, 1),
         },
+        "load_average": {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
         "virtual_users": args.users,
         "seconds": round(elapsed, 1),
         "requests_per_s": round(total["requests"] / elapsed, 1),
@@ -358,19 +429,22 @@ def main():
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "load_run.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    stem = f"load_run-{args.users}vu" if large else "load_run"
+    (out / f"{stem}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     lines = [
         f"Load run {time.strftime('%Y-%m-%d')}: {result['what']}",
         f"machine: {result['machine']}",
         f"data: {result['data']}",
+        f"load average (1, 5, 15 min) before: {result['load_average']['before']}, "
+        f"after: {result['load_average']['after']}",
         f"{args.users} virtual users for {result['seconds']} s: "
         f"{result['requests_per_s']} requests/s, {total['requests']} requests, "
         f"{total['errors']} errors",
-        f"{'request':<14}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}",
+        f"{'request':<17}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}",
     ]
     for label, s in [*result["by_request"].items(), ("ALL", total)]:
         lines.append(
-            f"{label:<14}{s['requests']:>7}{s['errors']:>8}"
+            f"{label:<17}{s['requests']:>7}{s['errors']:>8}"
             f"{s['p50_ms']:>9}{s['p95_ms']:>9}{s['p99_ms']:>9}"
         )
     lines.append(f"progress entries written: {written}")
@@ -380,7 +454,7 @@ def main():
         f"ledger: {s['requests']} requests, {s['errors']} errors, p95 {s['p95_ms']} ms)"
     )
     lines.append(f"target {result['target']}: {'met' if result['met'] else 'NOT met'}")
-    (out / "load_run.txt").write_text("\n".join(lines) + "\n")
+    (out / f"{stem}.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     if not args.keep_db:
         psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
@@ -390,5 +464,7 @@ def main():
 if __name__ == "__main__":
     if sys.argv[1:] == ["--generate"]:
         generate()
+    elif sys.argv[1:] == ["--generate-large"]:
+        generate_large()
     else:
         sys.exit(main())
