@@ -7,9 +7,9 @@ on the rows it matches. Options of one filter combine with OR (status 待销号 
 what the list would hold with that option added to the other filters.
 
 To add a filter: subclass `ChoiceFilter` (options from the inspection's data) or
-`FlagFilter` (one checkbox; `marker = True` also marks the matching rows in every list)
-and append an instance to `LEDGER_FILTERS` (and to `SEARCH_FILTERS` if it makes sense
-across inspections). Nothing else changes: the form, the counts, the page and the
+`FlagFilter` (one checkbox, ?name=1; with `marker = True` the rows it matches carry its
+label in every finding list: ledger, 我的工作, dashboard, office) and append an instance
+to `LEDGER_FILTERS`. Nothing else changes: the form, the counts, the page and the
 markers read the list.
 
 Search (`search_condition`) is a substring match (icontains) over the statement, the
@@ -204,8 +204,6 @@ LEDGER_FILTERS = [
     DueSoonFilter(),
     CategoryFilter(),
 ]
-# Across inspections (search, 我的工作): the filters whose options need no inspection.
-SEARCH_FILTERS = [f for f in LEDGER_FILTERS if isinstance(f, (StatusFilter, FlagFilter))]
 
 
 def markers():

@@ -356,10 +356,9 @@ def ledger_list(request, code):
     inspection, access = inspection_for(request, code)
     scope = selectors.inspection_scope(inspection)
     form = filters.FilterForm(request.GET, filters=filters.LEDGER_FILTERS, scope=scope)
-    result = filters.apply(selectors.ledger_findings(inspection), form)
-    rows = selectors.ledger_rows(result.findings, scope.today)
-    page = page_of(request, rows, count=result.total)
-    selectors.mark_rows(page.object_list, scope.today)
+    result = filters.apply(selectors.ledger_findings(scope), form)
+    page = page_of(request, selectors.ledger_order(result.findings), count=result.total)
+    page.object_list = selectors.rows_of(list(page.object_list), scope.today, co_responsible=True)
     return render(
         request,
         "findings/inspection_detail.html",
