@@ -334,12 +334,16 @@ def main():
     server = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # A worker's first request imports the whole app (seconds on a busy machine):
+        # wait for an answer, then warm both workers before anyone logs in.
+        for _ in range(120):
             try:
-                urllib.request.urlopen(base + "/accounts/login/", timeout=2).read()
+                urllib.request.urlopen(base + "/accounts/login/", timeout=30).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+            except OSError:  # refused while booting, or timed out
+                time.sleep(0.5)
+        for _ in range(6):
+            urllib.request.urlopen(base + "/accounts/login/", timeout=30).read()
         if large:
             # staff and principals of different units, each on its current inspection
             users = [

@@ -14,7 +14,7 @@ markers read the list.
 
 Search (`search_condition`) is a substring match (icontains) over the statement, the
 detail, the result text, the measures and the ledger entries; on PostgreSQL trigram
-indexes serve it (migration ledger 0004).
+indexes serve it (migration ledger 0003).
 """
 
 from dataclasses import dataclass, field
