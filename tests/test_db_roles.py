@@ -181,10 +181,13 @@ def test_the_runtime_role_owns_nothing_and_the_owner_owns_every_table(two_roles)
 def test_migrating_as_the_owner_creates_the_search_extension_and_its_indexes(two_roles):
     """pg_trgm is a trusted extension: the database's owner creates it, no superuser."""
     cluster, *_ = two_roles
-    assert cluster.value(
-        "SELECT r.rolname FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner "
-        "WHERE e.extname = 'pg_trgm'"
-    ) == "rectify_owner"
+    assert (
+        cluster.value(
+            "SELECT r.rolname FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner "
+            "WHERE e.extname = 'pg_trgm'"
+        )
+        == "rectify_owner"
+    )
     indexes = cluster.value(
         "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
         "WHERE indexname LIKE '%\\_trgm'"
