@@ -238,6 +238,36 @@ class VirtualUser(threading.Thread):
             time.sleep(self.random.uniform(0.2, 1.0))  # a person reads before the next click
 
 
+def cpu_seconds(server_pid):
+    """CPU time (user + system) used so far by gunicorn's workers and by the PostgreSQL
+    backends of the load database: less sensitive than latency to other work on a shared
+    machine, it says what a request costs."""
+    pids = []
+    try:
+        with open(f"/proc/{server_pid}/task/{server_pid}/children") as f:
+            pids += [int(pid) for pid in f.read().split()]
+    except OSError:
+        pass
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    title = f.read()
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and f" {DB_NAME} ".encode() in title:
+                pids.append(int(entry))
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -366,6 +396,7 @@ def main():
         for user in users:
             user.log_in()
         load_before = [round(x, 2) for x in os.getloadavg()]
+        cpu_before = cpu_seconds(server.pid)
         deadline = time.monotonic() + args.seconds
         began = time.perf_counter()
         for user in users:
@@ -374,6 +405,7 @@ def main():
         for user in users:
             user.join(args.seconds + 30)
         elapsed = time.perf_counter() - began
+        cpu_used = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(10)
@@ -424,6 +456,7 @@ def main():
         "virtual_users": args.users,
         "seconds": round(elapsed, 1),
         "requests_per_s": round(total["requests"] / elapsed, 1),
+        "cpu_ms_per_request": round(1000 * cpu_used / max(total["requests"], 1), 1),
         "total": total,
         "by_request": {label: summarise(s) for label, s in sorted(by_label.items())},
         "log_in_before_the_window": summarise(logins),
@@ -443,7 +476,8 @@ def main():
         f"after: {result['load_average']['after']}",
         f"{args.users} virtual users for {result['seconds']} s: "
         f"{result['requests_per_s']} requests/s, {total['requests']} requests, "
-        f"{total['errors']} errors",
+        f"{total['errors']} errors; CPU (gunicorn workers + PostgreSQL backends) "
+        f"{result['cpu_ms_per_request']} ms a request",
         f"{'request':<17}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}",
     ]
     for label, s in [*result["by_request"].items(), ("ALL", total)]:
