@@ -39,7 +39,13 @@ def pytest_configure(config):
         raise pytest.UsageError("msgfmt (Debian package gettext) is missing: run `make setup`.")
     for po, mo in stale:
         subprocess.run([msgfmt, "--check-format", "-o", str(mo), str(po)], check=True)
-    # pytest-django has set Django up already; drop any catalogue read before this.
+    # pytest-django has set Django up already; drop any catalogue read before this:
+    # Django's (through the signal) and the gettext module's own cache of .mo files by
+    # path, which would otherwise keep serving a catalogue read before it was compiled.
+    import gettext
+
     from django.test.signals import setting_changed
+
+    gettext._translations.clear()
 
     setting_changed.send(sender=None, setting="LOCALE_PATHS", value=None, enter=False)

@@ -7,14 +7,24 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from findings.access import SIGN_OFF_ROLES, Access
-from findings.models import SIGNED_OFF_STATUSES, Finding, Membership, Status, User
+from findings.models import (
+    SIGNED_OFF_STATUSES,
+    Area,
+    Finding,
+    Membership,
+    ProblemCategory,
+    Role,
+    Status,
+    User,
+)
 from findings.selectors import finding_history
 from findings.workflow import SIGN_OFF_ACTIONS
 
-from . import escalation
+from . import escalation, filters
 from .models import EntryKind, LedgerEntry, Notification, ReminderSent
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+WAITING_STATUSES = (Status.SUBMITTED, Status.ENDORSED)
 WARN_RED, WARN_YELLOW, WARN_GREEN = "overdue", "soon", "later"
 YELLOW_DAYS, GREEN_DAYS = 10, 20
 
@@ -46,6 +56,62 @@ def _submitter_subquery():
         .order_by("-created_at", "-id")
         .values("author_id")[:1]
     )
+
+
+# --- the ledger list -------------------------------------------------------------------------
+
+
+def inspection_scope(inspection, today=None):
+    """The options of the ledger's filters: areas, the unit's members (inspectors aside),
+    the categories of the office of the inspection's round. Two or three queries."""
+    members = (
+        Membership.objects.filter(organisation_id=inspection.organisation_id)
+        .exclude(role=Role.INSPECTOR)
+        .select_related("user")
+        .order_by("user__display_name", "user__username")
+    )
+    categories = []
+    if inspection.round_id is not None:
+        categories = list(
+            ProblemCategory.objects.filter(office__rounds=inspection.round_id).order_by("position")
+        )
+    return filters.Scope(
+        today=today or timezone.localdate(),
+        inspection=inspection,
+        areas=list(inspection.areas.order_by("position")),
+        members=[(m.user, m.role) for m in members],
+        categories=categories,
+    )
+
+
+def ledger_findings(scope):
+    """The findings of the scope's inspection, by its areas' ids: PostgreSQL then reads
+    how many findings those areas hold from its statistics (a join on the inspection
+    would be estimated at the average inspection's size, and a search in a very large
+    one planned as if it were small)."""
+    return Finding.objects.filter(area_id__in=[area.pk for area in scope.areas])
+
+
+def ledger_order(findings):
+    """The ids of the findings in ledger order: a page of them is read first, narrow,
+    and only its rows are joined to what they show (`rows_of`), so that a page of a
+    20,000-finding ledger does not join 20,000 rows to sort them."""
+    return findings.order_by("area__position", "number").values_list("pk", flat=True)
+
+
+def rows_of(ids, today, *, co_responsible=False):
+    """The findings of `ids` in that order, with what a list row shows and its markers."""
+    rows = filters.with_markers(filters.finding_rows(Finding.objects.all()), today)
+    if co_responsible:
+        rows = rows.prefetch_related("co_responsible")
+    found = rows.in_bulk(ids) if ids else {}
+    return mark_rows([found[pk] for pk in ids if pk in found], today)
+
+
+def mark_rows(findings, today):
+    """Deadline colour and markers on the rows of one page (no query)."""
+    filters.mark(findings)
+    return _with_warnings(findings, today)
 
 
 # --- the finding page ------------------------------------------------------------------------
@@ -153,18 +219,44 @@ def _finding_rows(queryset):
     ).order_by("deadline", "area__inspection__code", "area__position", "number")
 
 
+# Rows a section of 我的工作 shows, most urgent first; the rest are counted and reached
+# through the ledger's filters, so the page costs the same for 10 or 1,000 findings.
+MY_WORK_ROWS = 30
+
+
+@dataclass
+class Section:
+    """One part of 我的工作: why these findings are here, the first rows, how many in all."""
+
+    key: str
+    rows: list
+    total: int
+
+    @property
+    def more(self):
+        return self.total - len(self.rows)
+
+
 @dataclass
 class MyWork:
     inspections: list
+    awaiting_sign_off: list  # each finding in one section only, in this order
     to_update: list
-    awaiting_sign_off: list
-    deadlines: list
+    deadlines: list  # mine or led by me, due within 20 days, in neither section above
+    sections: list
     notifications: list
     digest: object = None  # today's reminder digest (ReminderSent), if any
 
 
+def _section(key, queryset, today):
+    """The first rows (their ids first, then their rows: see `ledger_order`) and the count."""
+    ids = list(_finding_rows(queryset).values_list("pk", flat=True)[:MY_WORK_ROWS])
+    return Section(key=key, rows=rows_of(ids, today), total=queryset.count())
+
+
 def my_work(access, today=None):
-    """我的工作 of the user of `access` (findings.access.Access)."""
+    """我的工作 of the user of `access` (findings.access.Access): each finding once, in the
+    first section that applies (awaiting my sign-off, to update, deadlines I follow)."""
     user = access.user
     today = today or timezone.localdate()
     inspections = list(
@@ -173,16 +265,23 @@ def my_work(access, today=None):
         .prefetch_related("organisation__inspections")
         .order_by("organisation__name")
     )
-    to_update = _finding_rows(
-        Finding.objects.filter(responsible_person=user, status__in=OPEN_STATUSES)
-    )
     awaiting = awaiting_sign_off(access)
-    deadlines = _finding_rows(
+    mine_open = Q(responsible_person=user, status__in=OPEN_STATUSES)
+    to_update = Finding.objects.filter(mine_open)
+    deadlines = (
         Finding.objects.filter(
             Q(responsible_person=user) | Q(responsible_leader=user),
             deadline__lte=today + timedelta(days=GREEN_DAYS),
-        ).exclude(status__in=SIGNED_OFF_STATUSES)
+        )
+        .exclude(status__in=SIGNED_OFF_STATUSES)
+        .exclude(mine_open)
+        .exclude(pk__in=awaiting.values("pk"))
     )
+    sections = [
+        _section("awaiting", awaiting, today),
+        _section("to_update", to_update, today),
+        _section("deadlines", deadlines, today),
+    ]
     notifications = list(
         Notification.objects.filter(recipient=user, read_at__isnull=True)
         .select_related("entry__finding__area__inspection", "entry__author")
@@ -192,17 +291,24 @@ def my_work(access, today=None):
     return MyWork(
         digest=digest,
         inspections=inspections,
-        to_update=_with_warnings(to_update, today),
-        awaiting_sign_off=_with_warnings(awaiting, today),
-        deadlines=_with_warnings(deadlines, today),
+        awaiting_sign_off=sections[0].rows,
+        to_update=sections[1].rows,
+        deadlines=sections[2].rows,
+        sections=sections,
         notifications=notifications,
     )
 
 
 def awaiting_sign_off(access):
-    """Submitted findings the user may sign off (or endorse) now, minus their own submissions."""
+    """Submitted findings the user may sign off (or endorse) now, minus their own submissions.
+
+    The areas of the user's units come first, so that the plan starts from them and the
+    submitter of only those findings is looked up, however large the database."""
+    units = sorted(unit for unit, role in access.roles.items() if role in SIGN_OFF_ROLES)
+    areas = Area.objects.filter(inspection__organisation_id__in=units).values("pk")
     return _finding_rows(
-        Finding.objects.filter(access.action_filter(SIGN_OFF_ACTIONS))
+        Finding.objects.filter(area__in=areas, status__in=WAITING_STATUSES)
+        .filter(access.action_filter(SIGN_OFF_ACTIONS))
         .annotate(submitter_id=_submitter_subquery())
         .exclude(submitter_id=access.user.pk)
     )
@@ -229,13 +335,20 @@ class Bar:
     total_x: float  # where the total is written, after the bar
 
 
+# Rows of the dashboard's overdue list; the rest are behind its link to the ledger.
+DASHBOARD_OVERDUE_ROWS = 20
+
+
 @dataclass
 class Dashboard:
     total: int
     signed_off: int
-    completion_rate: float  # percent
+    ongoing: int  # 阶段性销号 (长期坚持): signed off, not counted as complete
+    open: int
+    overdue_count: int
+    completion_rate: float  # percent: signed off as complete ÷ all, as the notice counts
     by_status: list  # (status value, label, count, colour)
-    by_area: list  # (area, [count per status, in Status order], total)
+    by_area: list  # (area, [(status, count) in Status order], total)
     overdue: list
     by_leader: list
     chart: dict
@@ -252,7 +365,8 @@ def _chart(rows):
     for i, (area, counts, total) in enumerate(rows):
         x = LABEL_WIDTH
         segments = []
-        for status, n in zip(Status, counts, strict=True):
+        for value, n in counts:
+            status = Status(value)
             if n:
                 width = round(plot * n / largest, 1)
                 segments.append((x, width, STATUS_COLOURS[status], status.label, n))
@@ -292,12 +406,18 @@ def dashboard(inspection, today=None):
     by_area = []
     for area in areas:
         counts = area_counts.get(area.pk, {})
-        by_area.append((area, [counts.get(s.value, 0) for s in Status], sum(counts.values())))
-    overdue = _with_warnings(
-        findings.filter(deadline__lt=today)
-        .exclude(status__in=SIGNED_OFF_STATUSES)
-        .select_related("area", "responsible_leader", "responsible_person")
-        .order_by("deadline", "area__position", "number"),
+        by_area.append(
+            (area, [(s.value, counts.get(s.value, 0)) for s in Status], sum(counts.values()))
+        )
+    overdue = mark_rows(
+        list(
+            filters.with_markers(
+                filters.finding_rows(
+                    findings.filter(deadline__lt=today).exclude(status__in=SIGNED_OFF_STATUSES)
+                ),
+                today,
+            ).order_by("deadline", "area__position", "number")[:DASHBOARD_OVERDUE_ROWS]
+        ),
         today,
     )
     open_overdue = Q(deadline__lt=today) & ~Q(status__in=SIGNED_OFF_STATUSES)
@@ -323,9 +443,13 @@ def dashboard(inspection, today=None):
         (status.value, status.label, status_counts.get(status.value, 0), STATUS_COLOURS[status])
         for status in Status
     ]
+    ongoing = status_counts.get(Status.ONGOING, 0)
     return Dashboard(
         total=total,
         signed_off=signed_off,
+        ongoing=ongoing,
+        open=total - signed_off - ongoing,
+        overdue_count=sum(row["overdue"] for row in leader_rows),
         completion_rate=round(100 * signed_off / total, 1) if total else 0.0,
         by_status=by_status,
         by_area=by_area,

@@ -7,8 +7,12 @@ app_name = "ledger"
 finding = "inspections/<slug:code>/findings/<int:pk>/"
 measure = finding + "measures/<int:measure_pk>/"
 
-# The finding page: a ledger view named findings:finding_detail (rectify/urls.py).
-in_findings_namespace = [path(finding, views.finding_detail, name="finding_detail")]
+# The ledger list and the finding page: ledger views named findings:inspection_detail and
+# findings:finding_detail (rectify/urls.py).
+in_findings_namespace = [
+    path("inspections/<slug:code>/", views.ledger_list, name="inspection_detail"),
+    path(finding, views.finding_detail, name="finding_detail"),
+]
 
 urlpatterns = [
     path("work/", views.my_work, name="my_work"),

@@ -11,8 +11,9 @@ from findings.access import access_for, finding_for, inspection_for
 from findings.models import Measure
 from findings.selectors import finding_history, people_of_organisation
 from findings.workflow import ACTIONS
+from rectify.pages import page_of
 
-from . import selectors, services
+from . import filters, selectors, services
 from .forms import (
     FindingEditForm,
     MeasureDoneForm,
@@ -344,6 +345,33 @@ def evidence_download(request, code, public_id):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- the ledger list ------------------------------------------------------------------------
+
+
+@login_required
+def ledger_list(request, code):
+    """The findings of one inspection: search, filters with counts, 50 a page."""
+    inspection, access = inspection_for(request, code)
+    scope = selectors.inspection_scope(inspection)
+    form = filters.FilterForm(request.GET, filters=filters.LEDGER_FILTERS, scope=scope)
+    result = filters.apply(selectors.ledger_findings(scope), form)
+    page = page_of(request, selectors.ledger_order(result.findings), count=result.total)
+    page.object_list = selectors.rows_of(list(page.object_list), scope.today, co_responsible=True)
+    return render(
+        request,
+        "findings/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "access": access,
+            "form": form,
+            "result": result,
+            "page": page,
+            "findings": page,
+            "is_filtered": result.is_filtered,
+        },
+    )
 
 
 # --- 我的工作 and the dashboard ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from findings.models import SIGNED_OFF_STATUSES, Finding, Inspection, ProblemCategory, Status
+from ledger.filters import with_markers
 from ledger.models import EntryKind, LedgerEntry
 
 from .models import OPEN_ORDER_STATES, SupervisionOrder
@@ -209,6 +210,14 @@ def findings_behind(round_, *, name, today, inspection=None, category=None, unca
         findings = findings.filter(category=category)
     elif uncategorised:
         findings = findings.filter(category__isnull=True)
-    return findings.select_related(
-        "area__inspection__organisation", "category", "responsible_leader", "responsible_person"
-    ).order_by("area__inspection__organisation__name", "area__position", "number")
+    return with_markers(
+        findings.select_related(
+            "area__inspection__organisation",
+            "category",
+            "responsible_leader",
+            "responsible_person",
+        ),
+        today,
+    ).order_by(
+        "area__inspection__organisation__name", "area__inspection__code", "area__position", "number"
+    )

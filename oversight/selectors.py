@@ -29,7 +29,7 @@ def office_memberships(user):
 
 def open_orders_of_my_units(user):
     """Open 督办 addressed to the units the user is a member of (newest first)."""
-    return list(
+    return (
         SupervisionOrder.objects.filter(
             inspection__organisation__memberships__user=user, state__in=OPEN_ORDER_STATES
         )
@@ -128,7 +128,7 @@ def get_order_for_user(user, public_id):
 
 
 def orders_of_inspection(inspection):
-    return list(
+    return (
         SupervisionOrder.objects.filter(inspection=inspection)
         .select_related("finding__area", "issued_by")
         .order_by("-created_at", "-id")

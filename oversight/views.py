@@ -3,7 +3,6 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from findings.models import OfficeRole, ProblemCategory
 from findings.selectors import findings_of_inspection
+from ledger.selectors import mark_rows
+from rectify.pages import page_of
 from reports import freezing, word
 from reports import render as notice_render
 
@@ -25,12 +26,14 @@ from .models import ReplyEvidence, RoundSummary
 @login_required
 def office_home(request):
     """The offices the user belongs to, with their rounds; open 督办 to the user's units."""
+    orders = page_of(request, selectors.open_orders_of_my_units(request.user))
     return render(
         request,
         "oversight/office_home.html",
         {
             "memberships": selectors.office_memberships(request.user),
-            "orders": selectors.open_orders_of_my_units(request.user),
+            "orders": orders,
+            "page": orders,
         },
     )
 
@@ -39,14 +42,11 @@ def office_home(request):
 def unit_orders(request, code):
     """The 督办 of one unit's inspection: for the unit's members and the round's office."""
     inspection, viewer = selectors.get_inspection_for_viewer(request.user, code)
+    orders = page_of(request, selectors.orders_of_inspection(inspection))
     return render(
         request,
         "oversight/unit_orders.html",
-        {
-            "inspection": inspection,
-            "viewer": viewer,
-            "orders": selectors.orders_of_inspection(inspection),
-        },
+        {"inspection": inspection, "viewer": viewer, "orders": orders, "page": orders},
     )
 
 
@@ -143,10 +143,6 @@ def reply_evidence(request, public_id, evidence_id):
     return response
 
 
-# A list behind a number may hold every finding of the round (thousands).
-FINDINGS_PER_PAGE = 100
-
-
 # --- the round dashboard ------------------------------------------------------------------
 
 
@@ -167,19 +163,21 @@ def round_findings(request, office_id, round_id):
     if not form.is_valid():
         raise Http404
     data = form.cleaned_data
+    today = timezone.localdate()
     findings = dashboard.findings_behind(
         round_,
         name=data["show"] or "all",
-        today=timezone.localdate(),
+        today=today,
         inspection=data["unit"],
         category=data["category"],
         uncategorised=data["uncategorised"],
     )
-    page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, findings)
+    mark_rows(page.object_list, today)
     return render(
         request,
         "oversight/round_findings.html",
-        {"round": round_, "findings": page, "filters": data},
+        {"round": round_, "findings": page, "page": page, "filters": data},
     )
 
 

@@ -178,6 +178,30 @@ def test_the_runtime_role_owns_nothing_and_the_owner_owns_every_table(two_roles)
 
 
 @pytest.mark.postgresql_server
+def test_migrating_as_the_owner_creates_the_search_extension_and_its_indexes(two_roles):
+    """pg_trgm is a trusted extension: the database's owner creates it, no superuser."""
+    cluster, *_ = two_roles
+    assert (
+        cluster.value(
+            "SELECT r.rolname FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner "
+            "WHERE e.extname = 'pg_trgm'"
+        )
+        == "rectify_owner"
+    )
+    indexes = cluster.value(
+        "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+        "WHERE indexname LIKE '%\\_trgm'"
+    )
+    assert indexes.split(",") == [
+        "findings_finding_detail_trgm",
+        "findings_finding_result_trgm",
+        "findings_finding_statement_trgm",
+        "findings_measure_text_trgm",
+        "ledger_entry_text_trgm",
+    ]
+
+
+@pytest.mark.postgresql_server
 def test_the_app_works_as_the_runtime_role(two_roles):
     cluster, browser, *_ = two_roles
     status, _ = browser.log_in("staff1", DEMO_PASSWORD)

@@ -236,7 +236,7 @@ def test_the_finding_page_costs_the_same_queries_with_many_entries(client, unit,
 # --- 我的工作 ------------------------------------------------------------------------------------
 
 
-def test_my_work_lists_items_to_update_awaiting_sign_off_and_deadline_colours(client, unit):
+def test_my_work_lists_each_finding_once_with_its_deadline_colour(client, unit):
     today = timezone.localdate()
     overdue, soon, later, far = unit.add_findings(4)
     for f, days in ((overdue, -1), (soon, 10), (later, 20), (far, 21)):
@@ -247,17 +247,27 @@ def test_my_work_lists_items_to_update_awaiting_sign_off_and_deadline_colours(cl
 
     client.force_login(unit.staff)
     work = client.get(reverse("ledger:my_work")).context["work"]
-    assert {f.pk for f in work.to_update} == {overdue.pk, soon.pk, later.pk, far.pk}
+    assert {f.pk: f.warning for f in work.to_update} == {
+        overdue.pk: "overdue",
+        soon.pk: "soon",
+        later.pk: "later",
+        far.pk: "",
+    }
+    # The submitted one waits for the leader; the staff follow its deadline only.
+    assert [f.pk for f in work.deadlines] == []
+    assert work.awaiting_sign_off == []
+
+    client.force_login(unit.leader)
+    response = client.get(reverse("ledger:my_work"))
+    work = response.context["work"]
+    assert [f.pk for f in work.awaiting_sign_off] == [submitted.pk]
+    assert work.to_update == []
+    # What the leader leads and is due within 20 days, once, not the one awaiting them.
     assert {f.pk: f.warning for f in work.deadlines} == {
         overdue.pk: "overdue",
         soon.pk: "soon",
         later.pk: "later",
     }
-    assert work.awaiting_sign_off == []
-
-    client.force_login(unit.leader)
-    response = client.get(reverse("ledger:my_work"))
-    assert [f.pk for f in response.context["work"].awaiting_sign_off] == [submitted.pk]
     page = response.content.decode()
     assert "due-overdue" in page and "due-soon" in page and "due-later" in page
 

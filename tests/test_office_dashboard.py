@@ -210,9 +210,9 @@ def test_a_long_list_behind_a_number_comes_in_pages_that_keep_the_filter(client,
     client.force_login(district.clerk)
     url = reverse("oversight:round_findings", args=[district.office.pk, district.round.pk])
     first = client.get(url, {"show": "all"})
-    assert first.text.count("<tr>") - 1 == 100 and "共150个问题" in first.text
-    assert "第1页，共2页" in first.text and "?show=all&amp;page=2" in first.text
-    second = client.get(url, {"show": "all", "page": "2"})
+    assert first.text.count("<tr>") - 1 == 50 and "共150个问题" in first.text
+    assert "第 1 / 3 页" in first.text and "?show=all&amp;page=2" in first.text
+    second = client.get(url, {"show": "all", "page": "3"})
     assert second.text.count("<tr>") - 1 == 50 and "上一页" in second.text
     signed = client.get(url, {"show": "signed_off", "page": "9"})  # past the end: the last page
-    assert "共75个问题" in signed.text and "第1页" not in signed.text
+    assert "共75个问题" in signed.text and "第 1 / 1 页" not in signed.text
