@@ -10,6 +10,8 @@ class FindingFilterForm(forms.Form):
     )
     area = forms.TypedChoiceField(label=_("area"), required=False, coerce=int, empty_value=None)
     person = forms.TypedChoiceField(label=_("person"), required=False, coerce=int, empty_value=None)
+    returned = forms.BooleanField(label=_("returned (被退回)"), required=False)
+    extended = forms.BooleanField(label=_("extended (延期)"), required=False)
 
     def __init__(self, *args, areas, people, **kwargs):
         super().__init__(*args, **kwargs)

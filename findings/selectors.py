@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from .models import Finding, Inspection, Measure, User
+from .models import Finding, Inspection, Measure, SentBack, User
 
 # Fields of a finding that are bookkeeping, not content worth showing in its history.
 UNSHOWN_FIELDS = {"version"}
@@ -16,7 +16,19 @@ def inspections_for(access):
     return Inspection.objects.filter(access.inspection_filter()).select_related("organisation")
 
 
-def findings_of_inspection(inspection, *, status=None, area=None, person=None):
+def returned_findings(findings):
+    """被退回: returned by a reviewer or reopened by the principal, not submitted since."""
+    return findings.exclude(sent_back=SentBack.NO)
+
+
+def extended_findings(findings):
+    """延期: the deadline was moved by at least one approved extension request."""
+    return findings.filter(extension_count__gt=0)
+
+
+def findings_of_inspection(
+    inspection, *, status=None, area=None, person=None, returned=False, extended=False
+):
     """The findings of an inspection in ledger order, with what the list shows, filtered."""
     findings = (
         Finding.objects.filter(area__inspection=inspection)
@@ -34,6 +46,10 @@ def findings_of_inspection(inspection, *, status=None, area=None, person=None):
             | Q(responsible_person_id=person)
             | Q(co_responsible__id=person)
         ).distinct()
+    if returned:
+        findings = returned_findings(findings)
+    if extended:
+        findings = extended_findings(findings)
     return findings
 
 

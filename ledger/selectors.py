@@ -7,12 +7,19 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from findings.access import SIGN_OFF_ROLES, Access
-from findings.models import SIGNED_OFF_STATUSES, Finding, Membership, Status, User
-from findings.selectors import finding_history
+from findings.models import (
+    SIGNED_OFF_STATUSES,
+    ExtensionState,
+    Finding,
+    Membership,
+    Status,
+    User,
+)
+from findings.selectors import extended_findings, finding_history, returned_findings
 from findings.workflow import SIGN_OFF_ACTIONS
 
 from . import escalation
-from .models import EntryKind, LedgerEntry, Notification, ReminderSent
+from .models import EntryKind, ExtensionRequest, LedgerEntry, Notification, ReminderSent
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 WARN_RED, WARN_YELLOW, WARN_GREEN = "overdue", "soon", "later"
@@ -72,7 +79,7 @@ def finding_entries(finding):
 
 
 # Field changes a workflow step makes, which its ledger entry already tells.
-WORKFLOW_FIELDS = ("status", "signed_off_by", "signed_off_at")
+WORKFLOW_FIELDS = ("status", "signed_off_by", "signed_off_at", "sent_back", "extension_count")
 SAME_STEP = timedelta(seconds=5)
 
 
@@ -115,6 +122,13 @@ class Workspace:
     read_only: bool
     forms: dict = field(default_factory=dict)
     conflict: list = field(default_factory=list)  # changes made since a stale form was opened
+    frozen: bool = False  # awaiting sign-off: result, measures and evidence read-only
+    sent_back: LedgerEntry | None = None  # the return / reopening it is still under
+    extensions: list = field(default_factory=list)  # its extension requests, oldest first
+    pending_extension: ExtensionRequest | None = None
+    may_ask_extension: bool = False
+    may_decide_extension: bool = False
+    may_withdraw_extension: bool = False
 
 
 def finding_workspace(*, finding, access, history=None, forms=None, conflict=None):
@@ -122,15 +136,35 @@ def finding_workspace(*, finding, access, history=None, forms=None, conflict=Non
     entries = finding_entries(finding)
     history = finding_history(finding) if history is None else history
     submitter = next((e.author for e in reversed(entries) if e.kind == EntryKind.SUBMISSION), None)
+    sent_back = None
+    if finding.sent_back:
+        kinds = (EntryKind.RETURN, EntryKind.REOPEN)
+        sent_back = next((e for e in reversed(entries) if e.kind in kinds), None)
+    extensions = list(
+        ExtensionRequest.objects.filter(finding=finding)
+        .select_related("requested_by", "decided_by")
+        .order_by("requested_at", "id")
+    )
+    pending = next((x for x in extensions if x.state == ExtensionState.PENDING), None)
     return Workspace(
         entries=entries,
         timeline=timeline(entries, history),
         submitter=submitter,
         actions=access.available_actions(submitter=submitter),
-        may_edit=access.may_edit and not finding.is_signed_off,
+        may_edit=access.may_edit and not finding.is_signed_off and not finding.is_frozen,
         read_only=finding.is_signed_off,
         forms=forms or {},
         conflict=conflict or [],
+        frozen=finding.is_frozen,
+        sent_back=sent_back,
+        extensions=extensions,
+        pending_extension=pending,
+        may_ask_extension=pending is None
+        and finding.deadline is not None
+        and access.may_take_extension("request"),
+        may_decide_extension=pending is not None and access.may_take_extension("approve", pending),
+        may_withdraw_extension=pending is not None
+        and access.may_take_extension("withdraw", pending),
     )
 
 
@@ -161,11 +195,19 @@ class MyWork:
     deadlines: list
     notifications: list
     digest: object = None  # today's reminder digest (ReminderSent), if any
+    only: str = ""  # the lists show only returned or extended findings
+    may_sign_off_several: bool = False
 
 
-def my_work(access, today=None):
-    """我的工作 of the user of `access` (findings.access.Access)."""
+# 我的工作's filters: a selector of findings.selectors each.
+MY_WORK_FILTERS = {"returned": returned_findings, "extended": extended_findings}
+
+
+def my_work(access, today=None, only=""):
+    """我的工作 of the user of `access` (findings.access.Access); `only`: a filter of
+    MY_WORK_FILTERS applied to its lists of findings."""
     user = access.user
+    narrow = MY_WORK_FILTERS.get(only, lambda findings: findings)
     today = today or timezone.localdate()
     inspections = list(
         Membership.objects.filter(user=user)
@@ -174,14 +216,16 @@ def my_work(access, today=None):
         .order_by("organisation__name")
     )
     to_update = _finding_rows(
-        Finding.objects.filter(responsible_person=user, status__in=OPEN_STATUSES)
+        narrow(Finding.objects.filter(responsible_person=user, status__in=OPEN_STATUSES))
     )
-    awaiting = awaiting_sign_off(access)
+    awaiting = list(awaiting_sign_off(access, narrow=narrow))
     deadlines = _finding_rows(
-        Finding.objects.filter(
-            Q(responsible_person=user) | Q(responsible_leader=user),
-            deadline__lte=today + timedelta(days=GREEN_DAYS),
-        ).exclude(status__in=SIGNED_OFF_STATUSES)
+        narrow(
+            Finding.objects.filter(
+                Q(responsible_person=user) | Q(responsible_leader=user),
+                deadline__lte=today + timedelta(days=GREEN_DAYS),
+            ).exclude(status__in=SIGNED_OFF_STATUSES)
+        )
     )
     notifications = list(
         Notification.objects.filter(recipient=user, read_at__isnull=True)
@@ -196,15 +240,22 @@ def my_work(access, today=None):
         awaiting_sign_off=_with_warnings(awaiting, today),
         deadlines=_with_warnings(deadlines, today),
         notifications=notifications,
+        only=only if only in MY_WORK_FILTERS else "",
+        # several at once: findings the user signs off (not endorses) now
+        may_sign_off_several=sum(
+            access.may_take("sign_off", finding, submitter=None) for finding in awaiting
+        )
+        > 1,
     )
 
 
-def awaiting_sign_off(access):
+def awaiting_sign_off(access, narrow=None):
     """Submitted findings the user may sign off (or endorse) now, minus their own submissions."""
+    findings = Finding.objects.filter(access.action_filter(SIGN_OFF_ACTIONS))
+    if narrow is not None:
+        findings = narrow(findings)
     return _finding_rows(
-        Finding.objects.filter(access.action_filter(SIGN_OFF_ACTIONS))
-        .annotate(submitter_id=_submitter_subquery())
-        .exclude(submitter_id=access.user.pk)
+        findings.annotate(submitter_id=_submitter_subquery()).exclude(submitter_id=access.user.pk)
     )
 
 
@@ -239,6 +290,7 @@ class Dashboard:
     overdue: list
     by_leader: list
     chart: dict
+    extended: list = field(default_factory=list)  # 延期: deadlines moved by approved requests
 
 
 CHART_WIDTH, BAR_HEIGHT, BAR_GAP, LABEL_WIDTH = 640, 22, 10, 60
@@ -300,6 +352,13 @@ def dashboard(inspection, today=None):
         .order_by("deadline", "area__position", "number"),
         today,
     )
+    # 延期: overdue above is counted against the current (maybe extended) deadline.
+    extended = _with_warnings(
+        extended_findings(findings)
+        .select_related("area", "responsible_leader")
+        .order_by("area__position", "number"),
+        today,
+    )
     open_overdue = Q(deadline__lt=today) & ~Q(status__in=SIGNED_OFF_STATUSES)
     leader_rows = (
         findings.order_by()
@@ -332,6 +391,7 @@ def dashboard(inspection, today=None):
         overdue=overdue,
         by_leader=by_leader,
         chart=_chart(by_area),
+        extended=extended,
     )
 
 
