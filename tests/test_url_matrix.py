@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from findings.models import Finding, Measure, Status
+from ledger import extensions
 from ledger import services as ledger_services
 from ledger.evidence import check_upload
 from ledger.models import Evidence
@@ -33,7 +34,7 @@ from sheets.models import ImportJob
 
 from .conftest import PASSWORD
 from .fixtures_ledger import PDF, put_in_state, upload
-from .fixtures_sheet import simple_ledger
+from .fixtures_sheet import HEADER, ledger_row, simple_ledger, write_xlsx
 
 UNIT_PEOPLE = ["outsider", "inspector", "staff", "other_leader", "leader", "principal"]
 ADMINISTRATORS = ["sysadmin", "secadmin", "auditor"]  # 三员分立, members of no unit
@@ -63,6 +64,8 @@ EDITORS = _statuses(403, **NOT_MEMBERS, staff=302, principal=302) | LOGIN
 IMPORTERS_GET = _statuses(403, **NOT_MEMBERS, staff=200, principal=200) | LOGIN
 IMPORTERS_POST = _statuses(403, **NOT_MEMBERS, staff=302, principal=302) | LOGIN
 SIGNERS = _statuses(403, **NOT_MEMBERS, leader=302, principal=302) | LOGIN
+# the unit's staff (and the responsible person): 延期申请, 撤回
+STAFF_POST = _statuses(403, **NOT_MEMBERS, staff=302) | LOGIN
 PRINCIPAL_GET = _statuses(403, **NOT_MEMBERS, principal=200) | LOGIN
 PRINCIPAL_POST = _statuses(403, **NOT_MEMBERS, principal=302) | LOGIN
 PUBLIC = _statuses(200)
@@ -94,6 +97,13 @@ class World:
         self.evidence = Evidence.objects.filter(entry__finding=self.finding).first()
         self.submitted = put_in_state(
             unit.add_findings(1)[0], Status.SUBMITTED, submitter=unit.staff
+        )
+        # 延期申请: one pending on the submitted finding, asked by the staff
+        self.extension = extensions.extension_request(
+            finding=self.submitted,
+            by=unit.staff,
+            new_deadline=self.submitted.deadline + timedelta(days=30),
+            reason="需协调资金",
         )
         self.version = report_services.notice_publish(inspection=unit.inspection, by=unit.principal)
         self.publish_job = PublishJob.objects.create(
@@ -172,6 +182,14 @@ def _measure_url(name, *extra):
     return build
 
 
+def _extension_url(action):
+    def build(w):
+        args = [w.code, w.submitted.pk, w.extension.pk, action]
+        return reverse("ledger:extension_decide", args=args)
+
+    return build
+
+
 def _inspection_url(name):
     def build(w):
         return reverse(name, args=[w.code])
@@ -192,12 +210,7 @@ def _progress(w):
 
 
 def _finding_edit(w):
-    return {
-        "edit-version": w.finding.version,
-        "edit-result": "新成效",
-        "edit-kind": w.finding.kind,
-        "edit-deadline": w.finding.deadline.isoformat(),
-    }
+    return {"edit-version": w.finding.version, "edit-result": "新成效", "edit-kind": w.finding.kind}
 
 
 def _password_change(w):
@@ -332,15 +345,59 @@ MATRIX = {
         (
             "post",
             lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "sign_off"]),
-            None,
+            lambda w: {"t-version": w.submitted.version, "confirmed": "1"},
             SIGNERS,
         ),
         (
             "post",
             lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "return"]),
-            lambda w: {"t-reason": "材料不全"},
+            lambda w: {"t-reason": "材料不全", "t-version": w.submitted.version},
             SIGNERS,
         ),
+        (
+            "post",
+            lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "withdraw"]),
+            lambda w: {"t-reason": "补充材料"},
+            STAFF_POST,
+        ),
+    ],
+    "ledger:bulk_sign_off": [
+        (
+            "post",
+            lambda w: reverse("ledger:bulk_sign_off"),
+            lambda w: {
+                "finding": str(w.submitted.pk),
+                f"version-{w.submitted.pk}": str(w.submitted.version),
+                "confirmed": "1",
+            },
+            SIGNERS,
+        )
+    ],
+    "ledger:extension_ask": [
+        (
+            "post",
+            _finding_url("ledger:extension_ask"),
+            lambda w: {
+                "x-new_deadline": (w.finding.deadline + timedelta(days=30)).isoformat(),
+                "x-reason": "需协调资金",
+            },
+            STAFF_POST,
+        )
+    ],
+    "ledger:extension_decide": [
+        (
+            "post",
+            _extension_url("approve"),
+            None,
+            SIGNERS,
+        ),
+        (
+            "post",
+            _extension_url("refuse"),
+            lambda w: {"d-reason": "理由不足"},
+            SIGNERS,
+        ),
+        ("post", _extension_url("withdraw"), None, STAFF_POST),
     ],
     "reports:notice_detail": [("get", _inspection_url("reports:notice_detail"), None, MEMBERS)],
     "reports:notice_edit": [("get", _inspection_url("reports:notice_edit"), None, PRINCIPAL_GET)],
@@ -553,7 +610,14 @@ def build_world(unit, outsider, administrators, district, other_district, tmp_pa
     """Everyone and everything the matrices ask about (here and test_url_matrix_admin)."""
     w = World(unit, outsider, administrators, district, other_district)
     w.job = w.import_job(simple_ledger(tmp_path / "有错误.xlsx", 3, bad_row=1))
-    w.good_job = w.import_job(simple_ledger(tmp_path / "台账.xlsx", 3))
+    # the submitted finding (问题2) is frozen: the good sheet leaves its result and measures
+    rows = [
+        HEADER,
+        ledger_row(1, "聚焦第1方面", "问题1", measure="措施1"),
+        ledger_row(2, "聚焦第1方面", "问题2", result=w.submitted.result),
+        ledger_row(3, "聚焦第1方面", "问题3", measure="措施3"),
+    ]
+    w.good_job = w.import_job(write_xlsx(tmp_path / "台账.xlsx", rows))
     w.job_file_bytes = (tmp_path / "台账.xlsx").read_bytes()
     assert ImportJob.objects.get(pk=w.job.pk).report.get("errors")
     assert not ImportJob.objects.get(pk=w.good_job.pk).report.get("errors")
