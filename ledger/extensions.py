@@ -65,8 +65,11 @@ def _text(request, *, note=""):
 
 
 def _written(entry, request):
-    entry.extension_request = request  # for the notification's recipients
-    services._notify(entry)
+    """Tell the other side: asking and withdrawing the reviewer(s), a decision the requester."""
+    if entry.kind in services.REVIEWER_HEARS:
+        services._notify(entry)
+    else:
+        services._notify(entry, recipients=[request.requested_by])
     return request
 
 

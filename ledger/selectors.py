@@ -16,7 +16,7 @@ from findings.models import (
     User,
 )
 from findings.selectors import extended_findings, finding_history, returned_findings
-from findings.workflow import SIGN_OFF_ACTIONS
+from findings.workflow import REVIEWER, SIGN_OFF_ACTIONS
 
 from . import escalation
 from .models import EntryKind, ExtensionRequest, LedgerEntry, Notification, ReminderSent
@@ -197,6 +197,7 @@ class MyWork:
     digest: object = None  # today's reminder digest (ReminderSent), if any
     only: str = ""  # the lists show only returned or extended findings
     may_sign_off_several: bool = False
+    extensions_to_decide: list = field(default_factory=list)  # 延期申请 awaiting my decision
 
 
 # 我的工作's filters: a selector of findings.selectors each.
@@ -234,6 +235,7 @@ def my_work(access, today=None, only=""):
     )
     digest = ReminderSent.objects.filter(recipient=user, sent_on=today).first()
     return MyWork(
+        extensions_to_decide=extensions_to_decide(access),
         digest=digest,
         inspections=inspections,
         to_update=_with_warnings(to_update, today),
@@ -246,6 +248,17 @@ def my_work(access, today=None, only=""):
             access.may_take("sign_off", finding, submitter=None) for finding in awaiting
         )
         > 1,
+    )
+
+
+def extensions_to_decide(access):
+    """Pending extension requests of findings the user reviews, minus their own requests."""
+    reviewed = Finding.objects.filter(access.actor_filter(REVIEWER))
+    return list(
+        ExtensionRequest.objects.filter(state=ExtensionState.PENDING, finding__in=reviewed)
+        .exclude(requested_by=access.user)
+        .select_related("finding__area__inspection", "requested_by")
+        .order_by("requested_at", "id")
     )
 
 

@@ -379,10 +379,19 @@ def _principals(finding):
     )
 
 
+# Entries the reviewer hears of: their work arrives (or leaves their queue).
+REVIEWER_HEARS = (
+    EntryKind.SUBMISSION,
+    EntryKind.WITHDRAWAL,
+    EntryKind.EXTENSION_REQUEST,
+    EntryKind.EXTENSION_WITHDRAWAL,
+)
+
+
 def _recipients(entry):
     """Who is told of this entry: submit → the reviewer(s); return, sign-off → the submitter."""
     finding = entry.finding
-    if entry.kind in (EntryKind.SUBMISSION, EntryKind.WITHDRAWAL, EntryKind.EXTENSION_REQUEST):
+    if entry.kind in REVIEWER_HEARS:
         # the leader signs off (one level) or endorses (two levels; the principal follows)
         return [finding.responsible_leader] if finding.responsible_leader else _principals(finding)
     if entry.kind == EntryKind.ENDORSEMENT:
@@ -390,8 +399,6 @@ def _recipients(entry):
     if entry.kind in (EntryKind.RETURN, EntryKind.SIGN_OFF, EntryKind.SIGN_OFF_ONGOING):
         submitter = submitter_of(finding)
         return [submitter] if submitter else []
-    if entry.kind in (EntryKind.EXTENSION_APPROVAL, EntryKind.EXTENSION_REFUSAL):
-        return [entry.extension_request.requested_by]
     return []
 
 
@@ -405,11 +412,15 @@ SUBJECTS = {
     EntryKind.EXTENSION_REQUEST: "【延期申请】{finding}",
     EntryKind.EXTENSION_APPROVAL: "【延期已批准】{finding}",
     EntryKind.EXTENSION_REFUSAL: "【延期未批准】{finding}",
+    EntryKind.EXTENSION_WITHDRAWAL: "【已撤回延期申请】{finding}",
 }
 
 
-def _notify(entry):
-    recipients = {u.pk: u for u in _recipients(entry) if u.pk != entry.author_id}
+def _notify(entry, recipients=None):
+    """Tell the people of `_recipients(entry)` (or those given) in the app and by email."""
+    if recipients is None:
+        recipients = _recipients(entry)
+    recipients = {u.pk: u for u in recipients if u.pk != entry.author_id}
     for user in recipients.values():
         Notification.objects.create(recipient=user, entry=entry)
     emails = [u.email for u in recipients.values() if u.email]

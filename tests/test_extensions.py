@@ -304,3 +304,18 @@ def test_the_dashboard_counts_overdue_by_the_current_deadline_and_lists_extended
     # past its original date but within its extended one: not overdue, and listed as extended
     assert board.overdue == []
     assert [f.pk for f in board.extended] == [finding.pk]
+
+
+def test_my_work_lists_the_requests_awaiting_my_decision_until_decided(client, unit):
+    finding = unit.add_findings(1)[0]
+    request = ask(finding, unit.staff)
+    client.force_login(unit.leader)
+    work = client.get(reverse("ledger:my_work")).context["work"]
+    assert [x.pk for x in work.extensions_to_decide] == [request.pk]
+    assert "需协调财政资金" in client.get(reverse("ledger:my_work")).content.decode()
+    client.force_login(unit.staff)  # the requester decides nothing
+    assert client.get(reverse("ledger:my_work")).context["work"].extensions_to_decide == []
+    extensions.extension_withdraw(request=request, by=unit.staff)
+    assert Notification.objects.filter(recipient=unit.leader, entry__kind="extension_withdrawn")
+    client.force_login(unit.leader)
+    assert client.get(reverse("ledger:my_work")).context["work"].extensions_to_decide == []
