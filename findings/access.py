@@ -218,7 +218,8 @@ class Access:
 
     def action_filter(self, actions):
         """Findings on which the user may take one of these actions now (see `may_take`;
-        the rule on one's own submission needs the submitter, which the caller filters)."""
+        the rules on the submitter (no sign-off of one's own submission, 撤回 by the
+        submitter alone) need the submitter, which the caller filters)."""
         q = Q(pk__in=[])
         for t in workflow.TRANSITIONS:
             if t.action in actions:

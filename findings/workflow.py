@@ -117,6 +117,11 @@ def transition_for(finding, action):
     return None
 
 
+def transition_for_any(action):
+    """The first row of the table for this action (what its rows share: label, actor rule)."""
+    return next(t for t in TRANSITIONS if t.action == action)
+
+
 def label_of(action):
     return next(t.label for t in TRANSITIONS if t.action == action)
 
