@@ -114,7 +114,7 @@ def bulk_sign_off(request):
     selected = dict(_selected(request))
     findings = list(
         Finding.objects.filter(
-            pk__in=list(selected), area__inspection__in=_readable_inspections(access)
+            pk__in=list(selected), area__inspection__in=inspections_for(access)
         ).select_related("area__inspection")
     )
     if not findings:
@@ -147,10 +147,6 @@ def bulk_sign_off(request):
     for finding, reason in failures:
         messages.error(request, f"{_number(finding)}：{reason}")
     return redirect("ledger:my_work")
-
-
-def _readable_inspections(access):
-    return inspections_for(access)
 
 
 # --- extension requests ------------------------------------------------------------------

@@ -191,6 +191,9 @@ def sign_off_many(*, items, by, action="sign_off"):
             .filter(pk__in=[finding.pk for finding, _version in items])
         }
         for finding, version in items:
+            if version is None:  # the list the reviewer saw says which version
+                failures.append((finding, _("The form did not say which version you saw.")))
+                continue
             try:
                 with transaction.atomic():
                     entries.append(

@@ -142,3 +142,14 @@ def test_the_service_checks_each_as_if_alone(unit):
     ]
     with pytest.raises(services.LedgerError):
         services.sign_off_many(items=[(fine, fine.version)], by=unit.principal, action="reopen")
+
+
+def test_an_item_without_the_version_seen_is_refused(client, unit):
+    fine, unversioned = submitted(unit, 2)
+    data = ticked([fine, unversioned]) | {"confirmed": "1"}
+    del data[f"version-{unversioned.pk}"]
+    client.force_login(unit.leader)
+    response = client.post(BULK, data)
+    assert statuses([fine, unversioned]) == [Status.SIGNED_OFF, Status.SUBMITTED]
+    errors = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
+    assert errors == [f"1.{unversioned.number}：表单中没有您查看时的版本，请重新打开后再办理。"]
