@@ -13,34 +13,19 @@ in test_url_matrix_admin.py, over the same world.
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.db import transaction
-from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from findings.models import Finding, Measure, Status
-from ledger import extensions
 from ledger import services as ledger_services
 from ledger.evidence import check_upload
-from ledger.models import Evidence
-from oversight import services as supervision
-from oversight.models import ReplyEvidence
-from oversight.summary import summary_publish
-from reports import services as report_services
-from reports.models import PublishJob
-from sheets import exports, jobs
-from sheets.models import ImportJob
 
 from .conftest import PASSWORD
-from .fixtures_ledger import PDF, put_in_state, upload
-from .fixtures_sheet import HEADER, ledger_row, simple_ledger, write_xlsx
+from .fixtures_ledger import PDF, upload
+from .fixtures_url_world import OFFICE_PEOPLE, _snapshot, build_world
 
 UNIT_PEOPLE = ["outsider", "inspector", "staff", "other_leader", "leader", "principal"]
 ADMINISTRATORS = ["sysadmin", "secadmin", "auditor"]  # 三员分立, members of no unit
-# the inspection office whose round holds the unit: 督办 staff, a read-only member;
-# and 督办 staff of another district's office
-OFFICE_PEOPLE = ["office_director", "office_clerk", "far_director"]
 PEOPLE = ["anonymous", *UNIT_PEOPLE, *ADMINISTRATORS, *OFFICE_PEOPLE]
 # The admin namespace has its own matrix (admin_matrix, below).
 NOT_OURS = {"admin"}
@@ -80,92 +65,6 @@ OFFICE_ONLY = _statuses(404, office_director=200, office_clerk=200) | LOGIN
 CLOSE = _statuses(403, **NOT_MEMBERS, office_clerk=403, office_director=302) | LOGIN
 # Accepted POSTs that need not write a row (the session or a cookie is what changes).
 WRITES_NOTHING_NEEDED = {"logout", "set_language", "ledger:notifications_read"}
-
-
-class World:
-    """One unit with a finding in progress (evidence, a measure), a submitted finding,
-    a published notice and an import with an error, seen by every kind of person."""
-
-    def __init__(self, unit, outsider, administrators, district, other_district):
-        self.unit, self.outsider, self.administrators = unit, outsider, administrators
-        self.code = unit.inspection.code
-        self.finding = put_in_state(
-            unit.add_findings(1)[0], Status.IN_PROGRESS, submitter=unit.staff
-        )
-        self.measure = Measure.objects.create(finding=self.finding, position=1, text="措施一")
-        Measure.objects.create(finding=self.finding, position=2, text="措施二")
-        self.evidence = Evidence.objects.filter(entry__finding=self.finding).first()
-        self.submitted = put_in_state(
-            unit.add_findings(1)[0], Status.SUBMITTED, submitter=unit.staff
-        )
-        # 延期申请: one pending on the submitted finding, asked by the staff
-        self.extension = extensions.extension_request(
-            finding=self.submitted,
-            by=unit.staff,
-            new_deadline=self.submitted.deadline + timedelta(days=30),
-            reason="需协调资金",
-        )
-        self.version = report_services.notice_publish(inspection=unit.inspection, by=unit.principal)
-        self.publish_job = PublishJob.objects.create(
-            inspection=unit.inspection,
-            created_by=unit.principal,
-            state="done",
-            version=self.version,
-        )
-        self.export_job = exports.start_export(inspection=unit.inspection, by=unit.staff)
-        # The draft now differs from the published version, so publishing again is real.
-        self.finding.result = "已建立长效机制。"
-        self.finding.save()
-        notice = self.version.notice
-        notice.signature = "中共测试单位委员会"  # prints: the draft changed since version 1
-        notice._change_reason = "编辑通报"
-        notice.save()
-        self.district, self.other_district = district, other_district
-        # 督办: one just issued, one replied to with a file.
-        soon = timezone.localdate() + timedelta(days=7)
-        self.order = supervision.issue_order(
-            inspection=unit.inspection, by=district.director, text="请说明进展", reply_deadline=soon
-        )
-        self.replied = supervision.issue_order(
-            inspection=unit.inspection,
-            finding=self.finding,
-            by=district.director,
-            text="请报送佐证",
-            reply_deadline=soon,
-        )
-        supervision.take_step(order=self.replied, by=unit.principal, action="acknowledge")
-        supervision.take_step(
-            order=self.replied,
-            by=unit.principal,
-            action="reply",
-            text="已报送",
-            files=[check_upload(upload("说明.pdf", PDF))],
-        )
-        self.reply_file = ReplyEvidence.objects.get(step__order=self.replied)
-        # A published round summary, then one more open order: publishing again is real.
-        self.summary = summary_publish(round_=district.round, by=district.director)
-        supervision.issue_order(
-            inspection=unit.inspection, by=district.director, text="请报告", reply_deadline=soon
-        )
-
-    def import_job(self, path):
-        return jobs.start_import(
-            inspection=self.unit.inspection,
-            upload=upload(path.name, path.read_bytes()),
-            by=self.unit.staff,
-        )
-
-    def login_as(self, client, person):
-        client.logout()
-        if person == "outsider":
-            client.force_login(self.outsider)
-        elif person in OFFICE_PEOPLE:
-            district = self.other_district if person == "far_director" else self.district
-            client.force_login(district.clerk if person == "office_clerk" else district.director)
-        elif person in self.administrators:
-            client.force_login(self.administrators[person])
-        elif person != "anonymous":
-            client.force_login(getattr(self.unit, person))
 
 
 def _finding_url(name):
@@ -599,29 +498,6 @@ def test_every_url_has_an_entry_in_the_matrix():
     names = project_url_names()
     assert [name for name in names if name not in MATRIX] == []
     assert [name for name in MATRIX if name not in names] == []
-
-
-def _snapshot(w):
-    counts = {m._meta.label: m._default_manager.count() for m in apps.get_models()}
-    return counts, model_to_dict(Finding.objects.get(pk=w.finding.pk))
-
-
-def build_world(unit, outsider, administrators, district, other_district, tmp_path):
-    """Everyone and everything the matrices ask about (here and test_url_matrix_admin)."""
-    w = World(unit, outsider, administrators, district, other_district)
-    w.job = w.import_job(simple_ledger(tmp_path / "有错误.xlsx", 3, bad_row=1))
-    # the submitted finding (问题2) is frozen: the good sheet leaves its result and measures
-    rows = [
-        HEADER,
-        ledger_row(1, "聚焦第1方面", "问题1", measure="措施1"),
-        ledger_row(2, "聚焦第1方面", "问题2", result=w.submitted.result),
-        ledger_row(3, "聚焦第1方面", "问题3", measure="措施3"),
-    ]
-    w.good_job = w.import_job(write_xlsx(tmp_path / "台账.xlsx", rows))
-    w.job_file_bytes = (tmp_path / "台账.xlsx").read_bytes()
-    assert ImportJob.objects.get(pk=w.job.pk).report.get("errors")
-    assert not ImportJob.objects.get(pk=w.good_job.pk).report.get("errors")
-    return w
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from findings.models import User
 
-from .test_url_matrix import ADMINISTRATORS, _snapshot, build_world
+from .fixtures_url_world import _snapshot, build_world
+from .test_url_matrix import ADMINISTRATORS
 
 
 @pytest.fixture
