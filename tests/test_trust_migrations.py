@@ -1,5 +1,5 @@
 """The data migrations of issue 12: existing findings keep their first deadline
-(findings 0010) and those returned or reopened and not submitted since are marked so
+(findings 0011) and those returned or reopened and not submitted since are marked so
 (ledger 0003)."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -10,8 +10,11 @@ from django.db.migrations.executor import MigrationExecutor
 
 from findings.models import Finding, SentBack
 
-BEFORE = [("findings", "0009_unlinked_people"), ("ledger", "0002_entries_append_only")]
-AFTER = [("findings", "0010_extensions_and_sent_back"), ("ledger", "0003_extension_requests")]
+BEFORE = [
+    ("findings", "0010_finding_signed_result_withheld"),
+    ("ledger", "0002_entries_append_only"),
+]
+AFTER = [("findings", "0011_extensions_and_sent_back"), ("ledger", "0003_extension_requests")]
 
 
 def _migrate(targets):
