@@ -164,6 +164,10 @@ class Access:
             and submitter.pk == self.user.pk
         )
 
+    def takes_back_others_submission(self, transition, submitter):
+        """A step for the submitter alone (撤回) taken by someone else."""
+        return transition.own_submission and (submitter is None or submitter.pk != self.user.pk)
+
     def may_take(self, action, finding, *, submitter=None):
         """Whether the user may take this step of the workflow on the finding now."""
         t = workflow.transition_for(finding, action)
@@ -171,7 +175,22 @@ class Access:
             t is not None
             and self.is_actor(t.actor, finding)
             and not self.signs_own_submission(t, submitter)
+            and not self.takes_back_others_submission(t, submitter)
         )
+
+    def may_take_extension(self, action, finding, request=None):
+        """Whether the user may take this step of an extension request (延期申请) now:
+        ask (request None), approve, refuse or withdraw the pending `request`."""
+        state = request.state if request is not None else workflow.NEW
+        t = workflow.extension_transition_for(state, action)
+        if t is None or finding.is_signed_off:
+            return False
+        if t.actor == workflow.REQUESTER:
+            return request.requested_by_id == self.user.pk
+        if not self.is_actor(t.actor, finding):
+            return False
+        # Nobody decides a request they made themselves.
+        return request is None or request.requested_by_id != self.user.pk
 
     def available_actions(self, finding, *, submitter=None):
         """The transitions the user may take now (the buttons of the finding page)."""
@@ -199,7 +218,8 @@ class Access:
 
     def action_filter(self, actions):
         """Findings on which the user may take one of these actions now (see `may_take`;
-        the rule on one's own submission needs the submitter, which the caller filters)."""
+        the rules on the submitter (no sign-off of one's own submission, 撤回 by the
+        submitter alone) need the submitter, which the caller filters)."""
         q = Q(pk__in=[])
         for t in workflow.TRANSITIONS:
             if t.action in actions:
@@ -270,6 +290,9 @@ class FindingAccess(InspectionAccess):
 
     def available_actions(self, *, submitter=None):
         return self.access.available_actions(self.finding, submitter=submitter)
+
+    def may_take_extension(self, action, request=None):
+        return self.access.may_take_extension(action, self.finding, request)
 
 
 # --- for views --------------------------------------------------------------------------

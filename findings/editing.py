@@ -1,6 +1,10 @@
 """The rules for changing a finding, in one place: the ledger's services and the import.
 
 - A signed-off finding is read-only until the principal reopens it.
+- A finding awaiting sign-off (or the principal) is frozen: its result text, measures
+  and evidence change only after the submitter withdraws it or a reviewer returns it.
+- A deadline, once set, moves only through an approved extension request (延期申请);
+  the first deadline is kept as the original one.
 - A finding fixed by a deadline (限期整改) has a deadline.
 - Every write of a finding (or of its measures) bumps its version; a form opened at an
   older version is refused, so nobody overwrites a change they have not seen.
@@ -12,6 +16,9 @@ from django.utils.translation import gettext as _
 
 from .models import FindingKind
 
+# A deadline argument left out: the deadline stays as it is.
+UNCHANGED = object()
+
 
 class FindingEditError(Exception):
     """This change of a finding is not possible now (the message says why)."""
@@ -19,6 +26,14 @@ class FindingEditError(Exception):
 
 class SignedOff(FindingEditError):
     """The finding is signed off, hence read-only."""
+
+
+class Frozen(FindingEditError):
+    """The finding awaits sign-off: result text, measures and evidence are read-only."""
+
+
+class DeadlineLocked(FindingEditError):
+    """A deadline moves only through an approved extension request."""
 
 
 class DeadlineMissing(FindingEditError):
@@ -40,6 +55,27 @@ def refuse_if_signed_off(finding):
             _(
                 "This finding has been signed off and is read-only; "
                 "the principal can reopen it with a reason."
+            )
+        )
+
+
+def refuse_if_frozen(finding):
+    if finding.is_frozen:
+        raise Frozen(
+            _(
+                "This finding awaits sign-off: its result text, measures and evidence are "
+                "read-only. The submitter can withdraw the submission to change them."
+            )
+        )
+
+
+def check_deadline_change(finding, deadline):
+    """A finding's deadline, once set, is not changed here: it needs an extension request."""
+    if finding.deadline is not None and deadline != finding.deadline:
+        raise DeadlineLocked(
+            _(
+                "The deadline is a commitment and is not edited: ask for an extension "
+                "(延期申请); the responsible leader or the principal decides."
             )
         )
 

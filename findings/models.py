@@ -222,6 +222,25 @@ class Status(models.TextChoices):
 
 
 SIGNED_OFF_STATUSES = (Status.SIGNED_OFF, Status.ONGOING)
+# Awaiting sign-off: result text, measures and evidence are frozen (findings.editing).
+FROZEN_STATUSES = (Status.SUBMITTED, Status.ENDORSED)
+
+
+class SentBack(models.TextChoices):
+    """How an item in progress came back from review; cleared by the next submission."""
+
+    NO = "", _("not sent back")
+    RETURNED = "returned", _("returned")
+    REOPENED = "reopened", _("reopened")
+
+
+class ExtensionState(models.TextChoices):
+    """The states of an extension request (延期申请); its steps are findings.workflow's."""
+
+    PENDING = "pending", _("pending")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class WithholdReason(models.TextChoices):
@@ -272,7 +291,16 @@ class Finding(models.Model):
     responsible_department = models.CharField(
         _("responsible department"), max_length=100, blank=True
     )
+    # The current deadline: set at creation, moved only by an approved extension request.
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    # The deadline first committed to (set with the first deadline, never moved).
+    original_deadline = models.DateField(_("original deadline"), null=True, blank=True)
+    # How many extension requests were approved (延期 ×n; 0: 按期).
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    # Returned by the reviewer or reopened by the principal, and not submitted since.
+    sent_back = models.CharField(
+        _("sent back"), max_length=10, choices=SentBack.choices, default=SentBack.NO, blank=True
+    )
     # 问题分类, from the list of the office whose round the inspection belongs to.
     category = models.ForeignKey(
         ProblemCategory,
@@ -331,6 +359,20 @@ class Finding(models.Model):
                 condition=Q(withheld_reason="") | Q(withheld_reason__in=WithholdReason.values),
                 name="findings_finding_withheld_reason_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(sent_back__in=SentBack.values),
+                name="findings_finding_sent_back_valid",
+            ),
+            # Only an item in progress is "sent back"; the next submission clears it.
+            models.CheckConstraint(
+                condition=Q(sent_back="") | Q(status=Status.IN_PROGRESS),
+                name="findings_finding_sent_back_in_progress",
+            ),
+            # A finding with a deadline keeps the one first committed to.
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(original_deadline__isnull=False),
+                name="findings_finding_original_deadline_kept",
+            ),
         ]
         indexes = [
             # 我的工作: open findings of a responsible person / leader, by deadline
@@ -347,9 +389,27 @@ class Finding(models.Model):
     def __str__(self):
         return f"{self.area.position}.{self.number} {self.statement[:40]}"
 
+    def save(self, *args, **kwargs):
+        # The first deadline is the one committed to (bulk creation sets it itself).
+        if self.original_deadline is None and self.deadline is not None:
+            self.original_deadline = self.deadline
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "original_deadline"}
+        super().save(*args, **kwargs)
+
     @property
     def is_signed_off(self):
         return self.status in SIGNED_OFF_STATUSES
+
+    @property
+    def is_frozen(self):
+        """Awaiting sign-off: result text, measures and evidence are read-only."""
+        return self.status in FROZEN_STATUSES
+
+    @property
+    def is_extended(self):
+        """延期: its deadline was moved by an approved extension request (else 按期)."""
+        return self.extension_count > 0
 
 
 class Measure(models.Model):

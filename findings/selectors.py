@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from .models import Finding, Inspection, Measure, User
+from .models import Finding, Inspection, Measure, SentBack, User
 
 # Fields of a finding that are bookkeeping, not content worth showing in its history.
 UNSHOWN_FIELDS = {"version"}
@@ -16,7 +16,23 @@ def inspections_for(access):
     return Inspection.objects.filter(access.inspection_filter()).select_related("organisation")
 
 
-def findings_of_inspection(inspection, *, status=None, area=None, person=None):
+# 被退回: returned by a reviewer or reopened by the principal, not submitted since.
+RETURNED = ~Q(sent_back=SentBack.NO)
+# 延期: the deadline was moved by at least one approved extension request.
+EXTENDED = Q(extension_count__gt=0)
+
+
+def returned_findings(findings):
+    return findings.filter(RETURNED)
+
+
+def extended_findings(findings):
+    return findings.filter(EXTENDED)
+
+
+def findings_of_inspection(
+    inspection, *, status=None, area=None, person=None, returned=False, extended=False
+):
     """The findings of an inspection in ledger order, with what the list shows, filtered."""
     findings = (
         Finding.objects.filter(area__inspection=inspection)
@@ -34,6 +50,10 @@ def findings_of_inspection(inspection, *, status=None, area=None, person=None):
             | Q(responsible_person_id=person)
             | Q(co_responsible__id=person)
         ).distinct()
+    if returned:
+        findings = returned_findings(findings)
+    if extended:
+        findings = extended_findings(findings)
     return findings
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from findings import demo as seed_demo
 from findings.models import Area, Finding, FindingKind, Inspection, InspectionKind, User
 
-from . import services
+from . import extensions, services
 from .evidence import check_upload
 
 CODE = "xinhua-cyl-2025-review"
@@ -23,7 +23,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # number, statement, person, leader, deadline in days from today (None: 长期坚持), then steps
 FINDINGS = [
-    (1, "“回头看”发现部分团支部“三会两制一课”记录不规范", "staff1", "leader1", 7, []),
+    (1, "“回头看”发现部分团支部“三会两制一课”记录不规范", "staff1", "leader1", 7, ["extend"]),
     (2, "团员发展档案材料归档不及时", "staff2", "leader2", -5, ["progress"]),
     (3, "专项资金使用台账登记不完整", "staff1", "leader1", 15, ["progress", "submit"]),
     (4, "青年志愿服务活动总结报送滞后", "staff2", "leader2", 30, ["progress", "submit", "return"]),
@@ -97,11 +97,18 @@ def load_work_demo(today=None):
                     by=staff,
                     version=finding.version,
                     result="已完成自查整改，建立长效机制。",
-                    deadline=finding.deadline,
                     kind=finding.kind,
                 )
                 finding.refresh_from_db()
                 services.transition(finding=finding, by=staff, action="submit")
+            elif step == "extend":  # 延期: asked by the staff, approved by the leader
+                request = extensions.extension_request(
+                    finding=finding,
+                    by=staff,
+                    new_deadline=finding.deadline + timedelta(days=14),
+                    reason="需等待团区委统一下发记录本样式",
+                )
+                extensions.extension_approve(request=request, by=reviewer, reason="同意")
             elif step == "return":
                 services.transition(
                     finding=finding, by=reviewer, action="return", reason="请补充活动照片等佐证材料"

@@ -25,6 +25,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 
 from findings.models import SIGNED_OFF_STATUSES, Measure, Role, Status
+from findings.selectors import EXTENDED, RETURNED
 
 from .models import LedgerEntry
 
@@ -195,6 +196,26 @@ class DueSoonFilter(FlagFilter):
         )
 
 
+class ReturnedFilter(FlagFilter):
+    """被退回: returned by a reviewer or reopened by the principal, not submitted since.
+
+    Its rows are marked by ledger/_markers.html (returned or reopened), as are 延期's."""
+
+    name, label = "returned", _("returned (被退回)")
+
+    def flag_condition(self, today):
+        return RETURNED
+
+
+class ExtendedFilter(FlagFilter):
+    """延期: the deadline was moved by at least one approved extension request."""
+
+    name, label = "extended", _("extended (延期)")
+
+    def flag_condition(self, today):
+        return EXTENDED
+
+
 LEDGER_FILTERS = [
     StatusFilter(),
     AreaFilter(),
@@ -202,6 +223,8 @@ LEDGER_FILTERS = [
     PersonFilter(),
     OverdueFilter(),
     DueSoonFilter(),
+    ReturnedFilter(),
+    ExtendedFilter(),
     CategoryFilter(),
 ]
 

@@ -86,8 +86,11 @@ class FindingEditForm(VersionedForm):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # `current`: the finding edited; a set deadline is not in the form
+        if current is not None and current.deadline is not None:
+            del self.fields["deadline"]
         # Printed in the notice: bounded so that the notice renders in a few seconds.
         self.fields["result"].validators.append(
             MaxLengthValidator(
@@ -101,23 +104,26 @@ class FindingEditForm(VersionedForm):
         self.fields["result"].widget.attrs["maxlength"] = settings.FINDING_TEXT_MAX_CHARS
 
     kind = forms.ChoiceField(label=_("kind"), choices=FindingKind.choices)
-    deadline = forms.DateField(label=_("deadline"), widget=DateInput(), required=False)
+    # Only the first deadline is set here; a set one moves through an extension request.
+    deadline = forms.DateField(
+        label=_("deadline"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Set once; later changes need an extension request (延期申请)."),
+    )
 
     @classmethod
     def for_finding(cls, finding):
         return cls(
-            initial={
-                "version": finding.version,
-                "result": finding.result,
-                "kind": finding.kind,
-                "deadline": finding.deadline,
-            },
+            initial={"version": finding.version, "result": finding.result, "kind": finding.kind},
             prefix="edit",
+            current=finding,
         )
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == FindingKind.DEADLINE and not data.get("deadline"):
+        needs = data.get("kind") == FindingKind.DEADLINE and "deadline" in self.fields
+        if needs and not data.get("deadline"):
             self.add_error("deadline", _("A finding fixed by a deadline needs a deadline."))
         return data
 
@@ -152,6 +158,19 @@ class MeasureDoneForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    # The finding's version the reviewer saw (sign-off, endorsement, return).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
+class ExtensionRequestForm(forms.Form):
+    new_deadline = forms.DateField(label=_("new deadline"), widget=DateInput())
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionDecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -3,10 +3,11 @@
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from findings.models import Finding, Status, User
+from findings.models import ExtensionState, Finding, Status, User
 
 
 class EntryKind(models.TextChoices):
@@ -18,6 +19,11 @@ class EntryKind(models.TextChoices):
     SIGN_OFF_ONGOING = "sign_off_ongoing", _("signed off as ongoing")
     RETURN = "return", _("returned")
     REOPEN = "reopen", _("reopened")
+    WITHDRAWAL = "withdrawal", _("submission withdrawn")
+    EXTENSION_REQUEST = "extension_request", _("extension requested")
+    EXTENSION_APPROVAL = "extension_approved", _("extension approved")
+    EXTENSION_REFUSAL = "extension_refused", _("extension refused")
+    EXTENSION_WITHDRAWAL = "extension_withdrawn", _("extension request withdrawn")
 
 
 class AppendOnly(Exception):
@@ -65,6 +71,78 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("ledger entries are never deleted")
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: a new deadline asked for with a reason, decided by the responsible leader
+    or the principal. Only an approved request moves the finding's deadline."""
+
+    finding = models.ForeignKey(
+        Finding, models.PROTECT, related_name="extension_requests", verbose_name=_("finding")
+    )
+    requested_by = models.ForeignKey(
+        User, models.PROTECT, related_name="extension_requests", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    deadline_before = models.DateField(_("deadline when asked"))
+    new_deadline = models.DateField(_("new deadline asked for"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extension_decisions",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ExtensionState.values), name="ledger_extension_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["finding"],
+                condition=Q(state=ExtensionState.PENDING),
+                name="ledger_extension_one_pending_per_finding",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_deadline__gt=F("deadline_before")),
+                name="ledger_extension_moves_the_deadline_later",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="ledger_extension_has_reason"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        state=ExtensionState.PENDING,
+                        decided_by__isnull=True,
+                        decided_at__isnull=True,
+                    )
+                    | (
+                        ~Q(state=ExtensionState.PENDING)
+                        & Q(decided_by__isnull=False, decided_at__isnull=False)
+                    )
+                ),
+                name="ledger_extension_decided_when_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ExtensionState.REFUSED) | ~Q(decision_reason=""),
+                name="ledger_extension_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.finding_id} · {self.deadline_before} → {self.new_deadline}"
 
 
 class EvidenceType(models.TextChoices):

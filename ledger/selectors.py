@@ -10,6 +10,7 @@ from findings.access import SIGN_OFF_ROLES, Access
 from findings.models import (
     SIGNED_OFF_STATUSES,
     Area,
+    ExtensionState,
     Finding,
     Membership,
     ProblemCategory,
@@ -17,11 +18,11 @@ from findings.models import (
     Status,
     User,
 )
-from findings.selectors import finding_history
-from findings.workflow import SIGN_OFF_ACTIONS
+from findings.selectors import EXTENDED, extended_findings, finding_history, returned_findings
+from findings.workflow import REVIEWER, SIGN_OFF_ACTIONS
 
 from . import escalation, filters
-from .models import EntryKind, LedgerEntry, Notification, ReminderSent
+from .models import EntryKind, ExtensionRequest, LedgerEntry, Notification, ReminderSent
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 WAITING_STATUSES = (Status.SUBMITTED, Status.ENDORSED)
@@ -138,7 +139,7 @@ def finding_entries(finding):
 
 
 # Field changes a workflow step makes, which its ledger entry already tells.
-WORKFLOW_FIELDS = ("status", "signed_off_by", "signed_off_at")
+WORKFLOW_FIELDS = ("status", "signed_off_by", "signed_off_at", "sent_back", "extension_count")
 SAME_STEP = timedelta(seconds=5)
 
 
@@ -181,6 +182,13 @@ class Workspace:
     read_only: bool
     forms: dict = field(default_factory=dict)
     conflict: list = field(default_factory=list)  # changes made since a stale form was opened
+    frozen: bool = False  # awaiting sign-off: result, measures and evidence read-only
+    sent_back: LedgerEntry | None = None  # the return / reopening it is still under
+    extensions: list = field(default_factory=list)  # its extension requests, oldest first
+    pending_extension: ExtensionRequest | None = None
+    may_ask_extension: bool = False
+    may_decide_extension: bool = False
+    may_withdraw_extension: bool = False
 
 
 def finding_workspace(*, finding, access, history=None, forms=None, conflict=None):
@@ -188,15 +196,35 @@ def finding_workspace(*, finding, access, history=None, forms=None, conflict=Non
     entries = finding_entries(finding)
     history = finding_history(finding) if history is None else history
     submitter = next((e.author for e in reversed(entries) if e.kind == EntryKind.SUBMISSION), None)
+    sent_back = None
+    if finding.sent_back:
+        kinds = (EntryKind.RETURN, EntryKind.REOPEN)
+        sent_back = next((e for e in reversed(entries) if e.kind in kinds), None)
+    extensions = list(
+        ExtensionRequest.objects.filter(finding=finding)
+        .select_related("requested_by", "decided_by")
+        .order_by("requested_at", "id")
+    )
+    pending = next((x for x in extensions if x.state == ExtensionState.PENDING), None)
     return Workspace(
         entries=entries,
         timeline=timeline(entries, history),
         submitter=submitter,
         actions=access.available_actions(submitter=submitter),
-        may_edit=access.may_edit and not finding.is_signed_off,
+        may_edit=access.may_edit and not finding.is_signed_off and not finding.is_frozen,
         read_only=finding.is_signed_off,
         forms=forms or {},
         conflict=conflict or [],
+        frozen=finding.is_frozen,
+        sent_back=sent_back,
+        extensions=extensions,
+        pending_extension=pending,
+        may_ask_extension=pending is None
+        and finding.deadline is not None
+        and access.may_take_extension("request"),
+        may_decide_extension=pending is not None and access.may_take_extension("approve", pending),
+        may_withdraw_extension=pending is not None
+        and access.may_take_extension("withdraw", pending),
     )
 
 
@@ -246,6 +274,9 @@ class MyWork:
     sections: list
     notifications: list
     digest: object = None  # today's reminder digest (ReminderSent), if any
+    only: str = ""  # the lists show only returned or extended findings
+    may_sign_off_several: bool = False
+    extensions_to_decide: list = field(default_factory=list)  # 延期申请 awaiting my decision
 
 
 def _section(key, queryset, today):
@@ -254,10 +285,16 @@ def _section(key, queryset, today):
     return Section(key=key, rows=rows_of(ids, today), total=queryset.count())
 
 
-def my_work(access, today=None):
+# 我的工作's filters: a selector of findings.selectors each.
+MY_WORK_FILTERS = {"returned": returned_findings, "extended": extended_findings}
+
+
+def my_work(access, today=None, only=""):
     """我的工作 of the user of `access` (findings.access.Access): each finding once, in the
-    first section that applies (awaiting my sign-off, to update, deadlines I follow)."""
+    first section that applies (awaiting my sign-off, to update, deadlines I follow);
+    `only`: a filter of MY_WORK_FILTERS applied to every section."""
     user = access.user
+    narrow = MY_WORK_FILTERS.get(only, lambda findings: findings)
     today = today or timezone.localdate()
     inspections = list(
         Membership.objects.filter(user=user)
@@ -265,10 +302,10 @@ def my_work(access, today=None):
         .prefetch_related("organisation__inspections")
         .order_by("organisation__name")
     )
-    awaiting = awaiting_sign_off(access)
+    awaiting = awaiting_sign_off(access, narrow=narrow)
     mine_open = Q(responsible_person=user, status__in=OPEN_STATUSES)
-    to_update = Finding.objects.filter(mine_open)
-    deadlines = (
+    to_update = narrow(Finding.objects.filter(mine_open))
+    deadlines = narrow(
         Finding.objects.filter(
             Q(responsible_person=user) | Q(responsible_leader=user),
             deadline__lte=today + timedelta(days=GREEN_DAYS),
@@ -289,6 +326,7 @@ def my_work(access, today=None):
     )
     digest = ReminderSent.objects.filter(recipient=user, sent_on=today).first()
     return MyWork(
+        extensions_to_decide=extensions_to_decide(access),
         digest=digest,
         inspections=inspections,
         awaiting_sign_off=sections[0].rows,
@@ -296,21 +334,40 @@ def my_work(access, today=None):
         deadlines=sections[2].rows,
         sections=sections,
         notifications=notifications,
+        only=only if only in MY_WORK_FILTERS else "",
+        # several at once: findings the user signs off (not endorses) now
+        may_sign_off_several=sum(
+            access.may_take("sign_off", finding, submitter=None) for finding in sections[0].rows
+        )
+        > 1,
     )
 
 
-def awaiting_sign_off(access):
+def extensions_to_decide(access):
+    """Pending extension requests of findings the user reviews, minus their own requests."""
+    reviewed = Finding.objects.filter(access.actor_filter(REVIEWER))
+    return list(
+        ExtensionRequest.objects.filter(state=ExtensionState.PENDING, finding__in=reviewed)
+        .exclude(requested_by=access.user)
+        .select_related("finding__area__inspection", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def awaiting_sign_off(access, narrow=None):
     """Submitted findings the user may sign off (or endorse) now, minus their own submissions.
 
     The areas of the user's units come first, so that the plan starts from them and the
     submitter of only those findings is looked up, however large the database."""
     units = sorted(unit for unit, role in access.roles.items() if role in SIGN_OFF_ROLES)
     areas = Area.objects.filter(inspection__organisation_id__in=units).values("pk")
+    findings = Finding.objects.filter(area__in=areas, status__in=WAITING_STATUSES).filter(
+        access.action_filter(SIGN_OFF_ACTIONS)
+    )
+    if narrow is not None:
+        findings = narrow(findings)
     return _finding_rows(
-        Finding.objects.filter(area__in=areas, status__in=WAITING_STATUSES)
-        .filter(access.action_filter(SIGN_OFF_ACTIONS))
-        .annotate(submitter_id=_submitter_subquery())
-        .exclude(submitter_id=access.user.pk)
+        findings.annotate(submitter_id=_submitter_subquery()).exclude(submitter_id=access.user.pk)
     )
 
 
@@ -352,6 +409,8 @@ class Dashboard:
     overdue: list
     by_leader: list
     chart: dict
+    extended: list = field(default_factory=list)  # 延期: deadlines moved by approved requests
+    extended_count: int = 0
 
 
 CHART_WIDTH, BAR_HEIGHT, BAR_GAP, LABEL_WIDTH = 640, 22, 10, 60
@@ -420,6 +479,14 @@ def dashboard(inspection, today=None):
         ),
         today,
     )
+    # 延期: overdue above is counted against the current (maybe extended) deadline.
+    extended = extended_findings(findings)
+    extended_rows = _with_warnings(
+        extended.select_related("area", "responsible_leader").order_by("area__position", "number")[
+            :DASHBOARD_OVERDUE_ROWS
+        ],
+        today,
+    )
     open_overdue = Q(deadline__lt=today) & ~Q(status__in=SIGNED_OFF_STATUSES)
     leader_rows = (
         findings.order_by()
@@ -429,6 +496,7 @@ def dashboard(inspection, today=None):
             signed_off=Count("id", filter=Q(status=Status.SIGNED_OFF)),
             waiting=Count("id", filter=Q(status__in=(Status.SUBMITTED, Status.ENDORSED))),
             overdue=Count("id", filter=open_overdue),
+            extended=Count("id", filter=EXTENDED),
         )
     )
     leader_rows = list(leader_rows)
@@ -456,6 +524,8 @@ def dashboard(inspection, today=None):
         overdue=overdue,
         by_leader=by_leader,
         chart=_chart(by_area),
+        extended=extended_rows,
+        extended_count=sum(row["extended"] for row in leader_rows),
     )
 
 

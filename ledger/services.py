@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from findings import editing, workflow
 from findings.access import Access
-from findings.models import Finding, Measure, Role, Status
-from findings.workflow import SIGN_OFF_ACTIONS, transition_for
+from findings.models import Finding, Measure, Role, SentBack, Status
+from findings.workflow import REVIEW_ACTIONS, SIGN_OFF_ACTIONS, transition_for
 from rectify.mail import send_logged
 
 from .evidence import FileWrites
@@ -41,7 +41,10 @@ ENTRY_KINDS = {
     "sign_off_ongoing": EntryKind.SIGN_OFF_ONGOING,
     "return": EntryKind.RETURN,
     "reopen": EntryKind.REOPEN,
+    "withdraw": EntryKind.WITHDRAWAL,
 }
+# How a step leaves an item in progress: sent back, or not (any more).
+SENT_BACK = {"return": SentBack.RETURNED, "reopen": SentBack.REOPENED, "submit": SentBack.NO}
 
 # History change reasons (always Chinese, like the rest of the audit trail).
 REASONS = {
@@ -52,6 +55,7 @@ REASONS = {
     "sign_off_ongoing": "阶段性销号（长期坚持）",
     "return": "退回：{reason}",
     "reopen": "重新打开：{reason}",
+    "withdraw": "撤回销号申请：{reason}",
 }
 
 
@@ -64,6 +68,19 @@ def submitter_of(finding):
         .first()
     )
     return entry.author if entry else None
+
+
+def submitters_of(findings):
+    """{finding pk: who made its latest submission} for several findings, in one query."""
+    latest = {}
+    entries = (
+        LedgerEntry.objects.filter(finding__in=findings, kind=EntryKind.SUBMISSION)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    for entry in entries:
+        latest[entry.finding_id] = entry.author
+    return latest
 
 
 def _lock(finding):
@@ -97,42 +114,101 @@ def _entry(finding, *, by, kind, text="", on_date=None, status_before=None):
 # --- the workflow --------------------------------------------------------------------------
 
 
-def transition(*, finding, by, action, reason=""):
-    """Take one step of the workflow; returns the ledger entry written."""
+def transition(*, finding, by, action, reason="", version=None):
+    """Take one step of the workflow; returns the ledger entry written.
+
+    `version`: the finding's version the reviewer saw (their form carries it). A review
+    step (sign-off, endorsement, return) over a newer version is refused (StaleVersion).
+    """
     reason = (reason or "").strip()
     with transaction.atomic():
         finding = _lock(finding)
-        t = transition_for(finding, action)
-        if t is None:
-            if finding.is_signed_off:
-                editing.refuse_if_signed_off(finding)
-            raise LedgerError(
-                _("“%(action)s” is not possible while the finding is “%(status)s”.")
-                % {"action": workflow.label_of(action), "status": finding.get_status_display()}
-            )
-        access = Access.of(by)
-        if not access.is_actor(t.actor, finding):
-            raise NotPermitted(_("You may not do this for this finding."))
-        if action in SIGN_OFF_ACTIONS and access.signs_own_submission(t, submitter_of(finding)):
-            raise NotPermitted(_("Nobody signs off what they submitted themselves."))
-        if t.needs_reason and not reason:
-            raise LedgerError(_("Please give a reason."))
-        if action == "submit":
-            _check_submittable(finding)
-        before = finding.status
-        finding.status = t.target
-        fields = ["status"]
-        if t.target in (S.SIGNED_OFF, S.ONGOING):
-            finding.signed_off_by, finding.signed_off_at = by, timezone.now()
-            finding.signed_result = finding.result  # what the notice will print
-            fields += ["signed_off_by", "signed_off_at", "signed_result"]
-        elif action == "reopen":
-            finding.signed_off_by = finding.signed_off_at = None
-            fields += ["signed_off_by", "signed_off_at"]
-        editing.save_edit(finding, fields, reason=REASONS[action].format(reason=reason), by=by)
-        entry = _entry(finding, by=by, kind=ENTRY_KINDS[action], text=reason, status_before=before)
-        _notify(entry)
+        return _transition(finding, by=by, action=action, reason=reason, version=version)
+
+
+def _transition(finding, *, by, action, reason, version, access=None):
+    """The step on the locked finding (also one item of a bulk sign-off)."""
+    t = transition_for(finding, action)
+    if t is None:
+        if finding.is_signed_off:
+            editing.refuse_if_signed_off(finding)
+        raise LedgerError(
+            _("“%(action)s” is not possible while the finding is “%(status)s”.")
+            % {"action": workflow.label_of(action), "status": finding.get_status_display()}
+        )
+    access = access or Access.of(by)
+    if not access.is_actor(t.actor, finding):
+        raise NotPermitted(_("You may not do this for this finding."))
+    submitter = submitter_of(finding) if action in SIGN_OFF_ACTIONS or t.own_submission else None
+    if action in SIGN_OFF_ACTIONS and access.signs_own_submission(t, submitter):
+        raise NotPermitted(_("Nobody signs off what they submitted themselves."))
+    if access.takes_back_others_submission(t, submitter):
+        raise NotPermitted(_("Only the person who submitted the finding can withdraw it."))
+    if action in REVIEW_ACTIONS:
+        editing.check_version(finding, version)
+    if t.needs_reason and not reason:
+        raise LedgerError(_("Please give a reason."))
+    if action == "submit":
+        _check_submittable(finding)
+    before = finding.status
+    finding.status = t.target
+    fields = ["status"]
+    if t.target in (S.SIGNED_OFF, S.ONGOING):
+        finding.signed_off_by, finding.signed_off_at = by, timezone.now()
+        finding.signed_result = finding.result  # what the notice will print
+        fields += ["signed_off_by", "signed_off_at", "signed_result"]
+    elif action == "reopen":
+        finding.signed_off_by = finding.signed_off_at = None
+        fields += ["signed_off_by", "signed_off_at"]
+    if action in SENT_BACK and finding.sent_back != SENT_BACK[action]:
+        finding.sent_back = SENT_BACK[action]
+        fields.append("sent_back")
+    editing.save_edit(finding, fields, reason=REASONS[action].format(reason=reason), by=by)
+    entry = _entry(finding, by=by, kind=ENTRY_KINDS[action], text=reason, status_before=before)
+    _notify(entry)
     return entry
+
+
+BULK_ACTIONS = ("sign_off", "sign_off_ongoing")
+
+
+def sign_off_many(*, items, by, action="sign_off"):
+    """Sign off several findings in one user action: [(finding, version seen), ...].
+
+    Each finding is checked exactly as if alone (its version, access, no sign-off of
+    one's own submission) in a savepoint of its own, and gets its own ledger entry.
+    The others go through when one fails: returns (entries, [(finding, reason), ...]).
+    """
+    if action not in BULK_ACTIONS:
+        raise LedgerError(_("Only sign-offs are taken on several findings at once."))
+    access = Access.of(by)
+    entries, failures = [], []
+    with transaction.atomic():
+        locked = {
+            f.pk: f
+            for f in Finding.objects.select_for_update(of=("self",))
+            .select_related("area__inspection")
+            .filter(pk__in=[finding.pk for finding, _version in items])
+        }
+        for finding, version in items:
+            if version is None:  # the list the reviewer saw says which version
+                failures.append((finding, _("The form did not say which version you saw.")))
+                continue
+            try:
+                with transaction.atomic():
+                    entries.append(
+                        _transition(
+                            locked[finding.pk],
+                            by=by,
+                            action=action,
+                            reason="",
+                            version=version,
+                            access=access,
+                        )
+                    )
+            except LedgerError as refused:
+                failures.append((finding, str(refused)))
+    return entries, failures
 
 
 def _check_submittable(finding):
@@ -160,6 +236,7 @@ def add_progress(*, finding, by, on_date, text, files=()):
         finding = _lock(finding)
         editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
+        editing.refuse_if_frozen(finding)
         if not text.strip() and not files:
             raise LedgerError(_("Describe the progress or attach a file."))
         if finding.status == S.NOT_STARTED:
@@ -175,13 +252,21 @@ def add_progress(*, finding, by, on_date, text, files=()):
     return entry
 
 
-def update_finding(*, finding, by, version, result, deadline, kind):
-    """Edit the result text, deadline and kind; refused if the form's version is stale."""
+def update_finding(*, finding, by, version, result, kind, deadline=editing.UNCHANGED):
+    """Edit the result text and kind; refused if the form's version is stale.
+
+    A finding without a deadline may be given its first one here (`deadline`); a set
+    deadline is moved only by an approved extension request (ledger.extensions).
+    """
     with transaction.atomic():
         finding = _lock(finding)
         editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
+        editing.refuse_if_frozen(finding)
         editing.check_version(finding, version)
+        if deadline is editing.UNCHANGED:
+            deadline = finding.deadline
+        editing.check_deadline_change(finding, deadline)
         editing.check_deadline(kind, deadline)
         new = {"result": result, "deadline": deadline, "kind": kind}
         fields = [name for name, value in new.items() if getattr(finding, name) != value]
@@ -189,6 +274,9 @@ def update_finding(*, finding, by, version, result, deadline, kind):
             return finding
         for name in fields:
             setattr(finding, name, new[name])
+        if "deadline" in fields:  # the first deadline: the one committed to
+            finding.original_deadline = deadline
+            fields.append("original_deadline")
         editing.save_edit(finding, fields, reason="编辑整改信息", by=by)
     return finding
 
@@ -211,6 +299,7 @@ def add_measure(*, finding, by, text, owner=None, deadline=None):
         finding = _lock(finding)
         editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
+        editing.refuse_if_frozen(finding)
         last = finding.measures.aggregate(last=Max("position"))["last"] or 0
         measure = Measure(
             finding=finding, position=last + 1, text=text, owner=owner, deadline=deadline
@@ -227,6 +316,7 @@ def update_measure(*, measure, by, version, text, owner, deadline):
         finding, measure = _lock_measure(measure)
         editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
+        editing.refuse_if_frozen(finding)
         editing.check_version(finding, version)
         new = {"text": text, "owner": owner, "deadline": deadline}
         fields = [name for name, value in new.items() if getattr(measure, name) != value]
@@ -243,6 +333,7 @@ def complete_measure(*, measure, by, done_on):
         finding, measure = _lock_measure(measure)
         editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
+        editing.refuse_if_frozen(finding)
         if measure.done_on is not None:
             raise LedgerError(_("This measure is already complete."))
         measure.done_on = done_on
@@ -256,6 +347,7 @@ def move_measure(*, measure, by, up):
         finding, measure = _lock_measure(measure)
         editing.refuse_if_signed_off(finding)
         _require_editor(finding, by)
+        editing.refuse_if_frozen(finding)
         siblings = finding.measures.select_for_update()
         if up:
             other = siblings.filter(position__lt=measure.position).order_by("-position").first()
@@ -290,10 +382,19 @@ def _principals(finding):
     )
 
 
+# Entries the reviewer hears of: their work arrives (or leaves their queue).
+REVIEWER_HEARS = (
+    EntryKind.SUBMISSION,
+    EntryKind.WITHDRAWAL,
+    EntryKind.EXTENSION_REQUEST,
+    EntryKind.EXTENSION_WITHDRAWAL,
+)
+
+
 def _recipients(entry):
     """Who is told of this entry: submit → the reviewer(s); return, sign-off → the submitter."""
     finding = entry.finding
-    if entry.kind == EntryKind.SUBMISSION:
+    if entry.kind in REVIEWER_HEARS:
         # the leader signs off (one level) or endorses (two levels; the principal follows)
         return [finding.responsible_leader] if finding.responsible_leader else _principals(finding)
     if entry.kind == EntryKind.ENDORSEMENT:
@@ -310,11 +411,19 @@ SUBJECTS = {
     EntryKind.RETURN: "【已退回】{finding}",
     EntryKind.SIGN_OFF: "【已销号】{finding}",
     EntryKind.SIGN_OFF_ONGOING: "【阶段性销号】{finding}",
+    EntryKind.WITHDRAWAL: "【已撤回销号申请】{finding}",
+    EntryKind.EXTENSION_REQUEST: "【延期申请】{finding}",
+    EntryKind.EXTENSION_APPROVAL: "【延期已批准】{finding}",
+    EntryKind.EXTENSION_REFUSAL: "【延期未批准】{finding}",
+    EntryKind.EXTENSION_WITHDRAWAL: "【已撤回延期申请】{finding}",
 }
 
 
-def _notify(entry):
-    recipients = {u.pk: u for u in _recipients(entry) if u.pk != entry.author_id}
+def _notify(entry, recipients=None):
+    """Tell the people of `_recipients(entry)` (or those given) in the app and by email."""
+    if recipients is None:
+        recipients = _recipients(entry)
+    recipients = {u.pk: u for u in recipients if u.pk != entry.author_id}
     for user in recipients.values():
         Notification.objects.create(recipient=user, entry=entry)
     emails = [u.email for u in recipients.values() if u.email]

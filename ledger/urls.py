@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import review, views
 
 app_name = "ledger"
 
@@ -17,6 +17,7 @@ in_findings_namespace = [
 urlpatterns = [
     path("work/", views.my_work, name="my_work"),
     path("work/notifications/read/", views.notifications_read, name="notifications_read"),
+    path("work/sign-off/", review.bulk_sign_off, name="bulk_sign_off"),
     path("inspections/<slug:code>/dashboard/", views.dashboard, name="dashboard"),
     path(
         "inspections/<slug:code>/evidence/<uuid:public_id>/",
@@ -30,4 +31,10 @@ urlpatterns = [
     path(measure + "done/", views.complete_measure, name="complete_measure"),
     path(measure + "move/<str:direction>/", views.move_measure, name="move_measure"),
     path(finding + "actions/<slug:action>/", views.take_action, name="take_action"),
+    path(finding + "extension/", review.extension_ask, name="extension_ask"),
+    path(
+        finding + "extension/<int:request_pk>/<slug:action>/",
+        review.extension_decide,
+        name="extension_decide",
+    ),
 ]

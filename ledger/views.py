@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 from findings import editing
 from findings.access import access_for, finding_for, inspection_for
 from findings.models import Measure
-from findings.selectors import finding_history, people_of_organisation
-from findings.workflow import ACTIONS
+from findings.selectors import people_of_organisation
+from findings.workflow import ACTIONS, CONFIRMED_ACTIONS, REVIEW_ACTIONS
+from rectify.confirm import is_confirmed
 from rectify.pages import page_of
 
-from . import filters, selectors, services
+from . import filters, review, selectors, services
 from .forms import (
     FindingEditForm,
     MeasureDoneForm,
@@ -22,67 +23,13 @@ from .forms import (
     TransitionForm,
 )
 from .models import Evidence
-
-
-def build_workspace(*, finding, access, measures, history, bound=None, conflict=None):
-    """The finding page's workspace: timeline, actions and forms (bound ones kept as given)."""
-    bound = bound or {}
-    workspace = selectors.finding_workspace(
-        finding=finding, access=access, history=history, conflict=conflict
-    )
-    if workspace.may_edit:
-        people = list(people_of_organisation(finding.area.inspection.organisation))
-        workspace.forms = {
-            "progress": bound.get("progress") or ProgressForm(prefix="progress"),
-            "edit": bound.get("edit") or FindingEditForm.for_finding(finding),
-            "new_measure": bound.get("new_measure")
-            or MeasureForm(initial={"version": finding.version}, people=people, prefix="new"),
-        }
-        workspace.measure_rows = [
-            (
-                measure,
-                bound.get(f"m{measure.pk}")
-                or MeasureForm.for_measure(measure, finding=finding, people=people),
-            )
-            for measure in measures
-        ]
-    else:
-        workspace.measure_rows = [(measure, None) for measure in measures]
-    workspace.transition_form = bound.get("transition") or TransitionForm(prefix="t")
-    return workspace
-
-
-def _measures(finding):
-    return finding.measures.select_related("owner").order_by("position")
-
-
-def _render_finding(request, finding, access, *, bound=None, conflict=None, status=200):
-    """The finding page, maybe again with the user's bound form(s) and what changed meanwhile."""
-    measures = list(_measures(finding))
-    history = finding_history(finding)
-    workspace = build_workspace(
-        finding=finding,
-        access=access,
-        measures=measures,
-        history=history,
-        bound=bound,
-        conflict=conflict,
-    )
-    context = {
-        "inspection": finding.area.inspection,
-        "access": access,
-        "finding": finding,
-        "measures": measures,
-        "history": history,
-        "workspace": workspace,
-    }
-    return render(request, "ledger/finding_detail.html", context, status=status)
+from .pages import render_finding
 
 
 @login_required
 def finding_detail(request, code, pk):
     finding, access = finding_for(request, code, pk)
-    return _render_finding(request, finding, access)
+    return render_finding(request, finding, access)
 
 
 def _back(finding):
@@ -96,10 +43,12 @@ def _open_for_editing(request, code, pk):
 
 
 def _refuse_if_signed_off(request, finding):
-    """Signed-off findings are read-only: say so and change nothing."""
+    """Signed-off findings are read-only, findings awaiting sign-off frozen: say so and
+    change nothing."""
     try:
         editing.refuse_if_signed_off(finding)
-    except editing.SignedOff as refused:
+        editing.refuse_if_frozen(finding)
+    except editing.FindingEditError as refused:
         messages.error(request, str(refused))
         return _back(finding)
     return None
@@ -134,7 +83,7 @@ def add_progress(request, code, pk):
         return refused
     form = ProgressForm(request.POST, request.FILES, prefix="progress")
     if not form.is_valid():
-        return _render_finding(request, finding, access, bound={"progress": form}, status=400)
+        return render_finding(request, finding, access, bound={"progress": form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -157,7 +106,7 @@ def _stale(request, finding, access, form_key, form_class, exc, **form_kwargs):
     form.is_valid()
     finding.refresh_from_db()
     messages.warning(request, str(exc))
-    return _render_finding(
+    return render_finding(
         request,
         finding,
         access,
@@ -173,9 +122,9 @@ def edit_finding(request, code, pk):
     finding, access, refused = _open_for_editing(request, code, pk)
     if refused:
         return refused
-    form = FindingEditForm(request.POST, prefix="edit")
+    form = FindingEditForm(request.POST, prefix="edit", current=finding)
     if not form.is_valid():
-        return _render_finding(request, finding, access, bound={"edit": form}, status=400)
+        return render_finding(request, finding, access, bound={"edit": form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -184,7 +133,8 @@ def edit_finding(request, code, pk):
             by=request.user,
             version=data["version"],
             result=data["result"],
-            deadline=data["deadline"],
+            # only a finding without a deadline has the field (its first deadline)
+            deadline=data["deadline"] if "deadline" in form.fields else editing.UNCHANGED,
             kind=data["kind"],
         )
 
@@ -193,7 +143,9 @@ def edit_finding(request, code, pk):
         finding,
         write,
         success=_("Finding saved."),
-        on_stale=lambda stale: _stale(request, finding, access, "edit", FindingEditForm, stale),
+        on_stale=lambda stale: _stale(
+            request, finding, access, "edit", FindingEditForm, stale, current=finding
+        ),
     )
 
 
@@ -209,7 +161,7 @@ def add_measure(request, code, pk):
         return refused
     form = MeasureForm(request.POST, people=_people(finding), prefix="new")
     if not form.is_valid():
-        return _render_finding(request, finding, access, bound={"new_measure": form}, status=400)
+        return render_finding(request, finding, access, bound={"new_measure": form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -239,7 +191,7 @@ def edit_measure(request, code, pk, measure_pk):
     people = _people(finding)
     form = MeasureForm(request.POST, people=people, prefix=key)
     if not form.is_valid():
-        return _render_finding(request, finding, access, bound={key: form}, status=400)
+        return render_finding(request, finding, access, bound={key: form}, status=400)
     data = form.cleaned_data
 
     def write():
@@ -305,12 +257,30 @@ def take_action(request, code, pk, action):
     if action not in ACTIONS:
         raise Http404
     # Inspectors are refused here; the service asks the policy about this action.
-    finding, _access = finding_for(request, code, pk, need="write")
+    finding, access = finding_for(request, code, pk, need="write")
     form = TransitionForm(request.POST, prefix="t")
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    valid = form.is_valid()
+    reason = form.cleaned_data["reason"] if valid else ""
+    version = form.cleaned_data["version"] if valid else None
+    if action in REVIEW_ACTIONS:
+        asked = review.check_review(request, finding, access, action, version)
+        if asked is not None:
+            return asked
+        if action in CONFIRMED_ACTIONS and not is_confirmed(request):
+            return review.confirm_step(request, finding, action, reason)
+    elif action in CONFIRMED_ACTIONS and not is_confirmed(request):
+        if not access.may_take(action):
+            raise PermissionDenied
+        return review.confirm_step(request, finding, action, reason)
 
     def write():
-        services.transition(finding=finding, by=request.user, action=action, reason=reason)
+        services.transition(
+            finding=finding, by=request.user, action=action, reason=reason, version=version
+        )
+
+    def on_stale(stale):
+        messages.warning(request, str(stale))
+        return review.render_stale(request, finding, access, stale.opened_version)
 
     done = {
         "start": _("Work started."),
@@ -320,8 +290,9 @@ def take_action(request, code, pk, action):
         "sign_off_ongoing": _("Signed off as ongoing."),
         "return": _("Returned with your reason."),
         "reopen": _("Reopened."),
+        "withdraw": _("Submission withdrawn; the finding can be changed again."),
     }[action]
-    return _run(request, finding, write, success=done)
+    return _run(request, finding, write, success=done, on_stale=on_stale)
 
 
 # --- evidence ---------------------------------------------------------------------------------
@@ -379,7 +350,7 @@ def ledger_list(request, code):
 
 @login_required
 def my_work(request):
-    work = selectors.my_work(access_for(request))
+    work = selectors.my_work(access_for(request), only=request.GET.get("only", ""))
     return render(request, "ledger/my_work.html", {"work": work})
 
 

@@ -398,6 +398,8 @@ class _Planner:
             self.plan.claims += 1
             status = Status.SUBMITTED
         planned.co_responsible = values.pop("co_responsible") or None
+        # The deadline an import gives a new finding is the one committed to.
+        values["original_deadline"] = values.get("deadline")
         finding = Finding(area=area, number=number, status=status or Status.NOT_STARTED, **values)
         planned.finding = finding
         for position, measure in enumerate(source.measures, start=1):
@@ -409,11 +411,16 @@ class _Planner:
         planned.history_notes = self.history_notes
         person_before = existing.responsible_person_id
         co_new, co_old = values.pop("co_responsible"), self.co.get(existing.pk, set())
+        self.keep_deadline(source, existing, values)
         if co_new is not None and co_new != co_old:
             planned.co_responsible = co_new
             planned.changes.append(
                 Change("共同责任人", self.user_names(co_old), self.user_names(co_new))
             )
+        if existing.deadline is None and values.get("deadline") is not None:
+            # a first deadline: the one committed to
+            existing.original_deadline = values["deadline"]
+            planned.changed_fields.add("original_deadline")
         for field_name, new in values.items():
             model_field = Finding._meta.get_field(field_name)
             old = getattr(existing, model_field.attname)
@@ -453,8 +460,35 @@ class _Planner:
             )
             self.plan.unchanged.append(planned)
             return
+        frozen = [c.field for c in planned.changes if _is_frozen_change(c)]
+        if frozen:
+            try:
+                editing.refuse_if_frozen(existing)
+            except editing.Frozen:
+                self.error(
+                    source.row,
+                    "statement",
+                    existing.statement,
+                    f"该问题待销号，整改成效、措施已冻结，不能通过导入修改（{'、'.join(frozen)}）；"
+                    "如需修改，请先由提交人撤回销号申请。",
+                )
+                self.plan.unchanged.append(planned)
+                return
         planned.changed_fields.add(editing.bump_version(existing))
         self.plan.to_update.append(planned)
+
+    def keep_deadline(self, source, existing, values):
+        """A set deadline is not moved by an import: it moves only through an approved
+        extension request (延期申请). The sheet's other date is reported and not imported."""
+        new = values.get("deadline")
+        try:
+            editing.check_deadline_change(existing, new)
+        except editing.DeadlineLocked:
+            values["deadline"] = existing.deadline
+            self.plan.notes.append(
+                f"第{source.row}行：整改时限与系统不同（系统为{existing.deadline:%Y-%m-%d}，"
+                f"表中为{_shown(new, 'deadline') or '空'}），时限只能通过延期申请变更，未导入。"
+            )
 
     def plan_measures(self, planned, finding, person_before):
         """Measures in file order against the finding's by position; owners compared as
@@ -464,7 +498,7 @@ class _Planner:
         for position, measure in enumerate(planned.source.measures, start=1):
             if position > len(current):
                 planned.new_measures.append(_new_measure(finding, position, measure))
-                planned.changes.append(Change(f"措施 {position}", "", measure.text))
+                planned.changes.append(Change(f"{MEASURE_CHANGE}{position}", "", measure.text))
                 continue
             old = current[position - 1]
             owner_changed = has_person and (
@@ -476,7 +510,9 @@ class _Planner:
                 shown_old = old.text
                 if owner_changed:
                     shown_old += f"（{self.users_by_id.get(old.owner_id or person_before, '')}）"
-                planned.changes.append(Change(f"措施 {position}", shown_old, measure.text))
+                planned.changes.append(
+                    Change(f"{MEASURE_CHANGE}{position}", shown_old, measure.text)
+                )
                 old.text = measure.text
                 if owner_changed:
                     old.owner, old.owner_text = measure.owner, measure.owner_text
@@ -486,6 +522,14 @@ class _Planner:
                 f"第{planned.source.row}行：系统中的措施比文件多"
                 f"（{len(current)} 条对 {len(planned.source.measures)} 条），多出的措施保留不删。"
             )
+
+
+MEASURE_CHANGE = "措施 "  # the preview's name of a measure's change: 措施 2
+
+
+def _is_frozen_change(change):
+    """The result text and the measures are frozen while a finding awaits sign-off."""
+    return change.field == COLUMNS["result"] or change.field.startswith(MEASURE_CHANGE)
 
 
 def _new_measure(finding, position, measure):

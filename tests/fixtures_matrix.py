@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from findings.models import Finding, Measure, Status
+from ledger import extensions
 from ledger.evidence import check_upload
 from ledger.models import Evidence
 from oversight import services as supervision
@@ -20,7 +21,7 @@ from sheets import exports, jobs
 from sheets.models import ImportJob
 
 from .fixtures_ledger import PDF, put_in_state, upload
-from .fixtures_sheet import simple_ledger
+from .fixtures_sheet import HEADER, ledger_row, simple_ledger, write_xlsx
 
 UNIT_PEOPLE = ["outsider", "inspector", "staff", "other_leader", "leader", "principal"]
 ADMINISTRATORS = ["sysadmin", "secadmin", "auditor"]  # 三员分立, members of no unit
@@ -45,6 +46,13 @@ class World:
         self.evidence = Evidence.objects.filter(entry__finding=self.finding).first()
         self.submitted = put_in_state(
             unit.add_findings(1)[0], Status.SUBMITTED, submitter=unit.staff
+        )
+        # 延期申请: one pending on the submitted finding, asked by the staff
+        self.extension = extensions.extension_request(
+            finding=self.submitted,
+            by=unit.staff,
+            new_deadline=self.submitted.deadline + timedelta(days=30),
+            reason="需协调资金",
         )
         self.version = report_services.notice_publish(inspection=unit.inspection, by=unit.principal)
         self.publish_job = PublishJob.objects.create(
@@ -118,7 +126,14 @@ def build_world(unit, outsider, administrators, district, other_district, tmp_pa
     """Everyone and everything the matrices ask about (here and test_url_matrix_admin)."""
     w = World(unit, outsider, administrators, district, other_district)
     w.job = w.import_job(simple_ledger(tmp_path / "有错误.xlsx", 3, bad_row=1))
-    w.good_job = w.import_job(simple_ledger(tmp_path / "台账.xlsx", 3))
+    # the submitted finding (问题2) is frozen: the good sheet leaves its result and measures
+    rows = [
+        HEADER,
+        ledger_row(1, "聚焦第1方面", "问题1", measure="措施1"),
+        ledger_row(2, "聚焦第1方面", "问题2", result=w.submitted.result),
+        ledger_row(3, "聚焦第1方面", "问题3", measure="措施3"),
+    ]
+    w.good_job = w.import_job(write_xlsx(tmp_path / "台账.xlsx", rows))
     w.job_file_bytes = (tmp_path / "台账.xlsx").read_bytes()
     assert ImportJob.objects.get(pk=w.job.pk).report.get("errors")
     assert not ImportJob.objects.get(pk=w.good_job.pk).report.get("errors")

@@ -69,10 +69,15 @@ ACTIONS_BY_STATE = {
         "sign_off": {"leader", "principal"},
         "sign_off_ongoing": {"leader", "principal"},
         "return": {"leader", "principal"},
+        "withdraw": {"other_staff"},  # the submitter in these tests, alone
     },
     (1, S.SIGNED_OFF): {"reopen": {"principal"}},
     (1, S.ONGOING): {"reopen": {"principal"}},
-    (2, S.SUBMITTED): {"endorse": {"leader"}, "return": {"leader", "principal"}},
+    (2, S.SUBMITTED): {
+        "endorse": {"leader"},
+        "return": {"leader", "principal"},
+        "withdraw": {"other_staff"},
+    },
     (2, S.ENDORSED): {
         "sign_off": {"principal"},
         "sign_off_ongoing": {"principal"},
@@ -214,8 +219,18 @@ def test_the_query_filters_agree_with_the_answers_for_every_person_and_finding(d
             assert listed == {f for f in findings if access.is_actor(actor, f)}, (user, actor)
         for actions in [{a} for a in workflow.ACTIONS] + [workflow.SIGN_OFF_ACTIONS]:
             listed = set(Finding.objects.filter(access.action_filter(actions)))
-            expected = {f for f in findings if any(access.may_take(a, f) for a in actions)}
+            # the rules on the submitter are the caller's: listed as if it were the user's
+            # own submission for 撤回, nobody's for the others
+            expected = {
+                f
+                for f in findings
+                if any(access.may_take(a, f, submitter=_own_for(a, user)) for a in actions)
+            }
             assert listed == expected, (user, actions)
+
+
+def _own_for(action, user):
+    return user if workflow.transition_for_any(action).own_submission else None
 
 
 def test_building_the_policy_costs_one_query_and_answering_none(

@@ -1,5 +1,7 @@
 """History is append-only: the application refuses to rewrite it, and so does PostgreSQL."""
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -9,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from findings.models import Measure, Organisation, User
+from ledger.extensions import extension_request
 from oversight.services import issue_order
 from rectify.append_only import AppendOnlyError
 from reports.models import Notice
@@ -36,6 +39,13 @@ def changed_finding(unit, district):
         by=district.director,
         text="请报告进展",
         reply_deadline=timezone.localdate(),
+    )
+    # and an extension request (延期申请)
+    extension_request(
+        finding=finding,
+        by=unit.staff,
+        new_deadline=finding.deadline + timedelta(days=30),
+        reason="需协调资金",
     )
     return finding
 

@@ -61,10 +61,12 @@ def test_staff_submit_the_leader_returns_staff_resubmit_the_leader_signs_off(pag
     act(page, "submit")
     logout(page)
 
-    # the leader: signs off
+    # the leader: signs off, after confirming on a page of its own
     login(page, unit.leader.username)
     page.goto(url)
     act(page, "sign_off")
+    page.click("#confirm-button")
+    page.wait_for_load_state()
     assert page.locator("#finding-status").inner_text() == "已销号"
     assert page.locator("#progress-form").count() == 0  # read-only now
 

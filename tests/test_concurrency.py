@@ -6,6 +6,7 @@ threads are released at once by a barrier so their transactions really overlap.
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -14,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from findings.models import Finding, Status
-from ledger.models import EntryKind, LedgerEntry
+from ledger import extensions
+from ledger.models import EntryKind, ExtensionRequest, LedgerEntry
 
 from .fixtures_ledger import put_in_state
 
@@ -59,7 +61,8 @@ def test_parallel_sign_offs_give_exactly_one_sign_off_and_one_entry(unit):
     url = reverse("ledger:take_action", args=[unit.inspection.code, finding.pk, "sign_off"])
     leaders = _clients(unit.leader, PARALLEL // 2) + _clients(unit.principal, PARALLEL // 2)
 
-    statuses = _in_parallel(leaders, url, {})
+    # each carries the version seen and has confirmed; the losers find a newer version
+    statuses = _in_parallel(leaders, url, {"t-version": finding.version, "confirmed": "1"})
 
     assert all(status in (302, 409) for status in statuses), statuses
     finding.refresh_from_db()
@@ -86,3 +89,27 @@ def test_parallel_progress_entries_are_all_kept(unit):
     # The first entry started the finding, exactly once.
     assert LedgerEntry.objects.filter(finding=finding, kind=EntryKind.START).count() == 1
     assert Finding.objects.get(pk=finding.pk).status == Status.IN_PROGRESS
+
+
+def test_parallel_decisions_on_an_extension_request_give_exactly_one(unit):
+    finding = unit.add_findings(1)[0]
+    request = extensions.extension_request(
+        finding=finding,
+        by=unit.staff,
+        new_deadline=finding.deadline + timedelta(days=30),
+        reason="需协调资金",
+    )
+    url = reverse(
+        "ledger:extension_decide",
+        args=[unit.inspection.code, finding.pk, request.pk, "approve"],
+    )
+    deciders = _clients(unit.leader, PARALLEL // 2) + _clients(unit.principal, PARALLEL // 2)
+
+    statuses = _in_parallel(deciders, url, {})
+
+    assert set(statuses) == {302}, statuses
+    finding.refresh_from_db()
+    assert (finding.deadline, finding.extension_count) == (request.new_deadline, 1)
+    assert ExtensionRequest.objects.get(pk=request.pk).state == "approved"
+    approvals = LedgerEntry.objects.filter(finding=finding, kind=EntryKind.EXTENSION_APPROVAL)
+    assert approvals.count() == 1

@@ -92,6 +92,10 @@ def test_the_ledger_and_the_import_ask_the_one_deadline_rule(unit, tmp_path, mon
 
     monkeypatch.setattr(editing, "check_deadline", the_rule_says_nothing)
     assert plan_import(inspection=unit.inspection, sheet=sheet).errors == []
+    # clearing a set deadline is also moving it (an extension request's business)
+    with pytest.raises(editing.DeadlineLocked):
+        _edit(unit, finding, deadline=None)
+    monkeypatch.setattr(editing, "check_deadline_change", lambda finding, deadline: None)
     # the database's own constraint is the last line: the service's write fails there
     with pytest.raises(IntegrityError, match="findings_finding_deadline_required"):
         _edit(unit, finding, deadline=None)

@@ -104,29 +104,48 @@ def test_a_stale_measure_edit_is_refused_too(client, unit, finding):
 # --- the working page --------------------------------------------------------------------------
 
 
-def test_staff_edit_result_kind_and_deadline(client, unit, finding):
+def test_staff_edit_result_and_kind_but_a_set_deadline_is_not_in_the_form(client, unit, finding):
     client.force_login(unit.staff)
+    deadline = finding.deadline
+    page = client.get(finding_url(finding))
+    assert "deadline" not in page.context["workspace"].forms["edit"].fields
+    assert 'name="edit-deadline"' not in page.content.decode()
     response = client.post(
         ledger_url("edit_finding", finding),
         {
             "edit-version": finding.version,
             "edit-result": "建立制度3项",
             "edit-kind": FindingKind.ONGOING,
-            "edit-deadline": "",
+            "edit-deadline": "",  # not a field of the form: ignored
         },
     )
     assert response.status_code == 302
     finding.refresh_from_db()
-    assert (finding.result, finding.kind, finding.deadline) == ("建立制度3项", "ongoing", None)
+    assert (finding.result, finding.kind, finding.deadline) == ("建立制度3项", "ongoing", deadline)
     assert finding.history.first().history_change_reason == "编辑整改信息"
 
 
-def test_a_deadline_finding_needs_a_deadline_in_the_form(client, unit, finding):
+def test_a_finding_without_deadline_gets_its_first_one_in_the_form_and_keeps_it(client, unit):
+    finding = unit.add_findings(1, kind=FindingKind.ONGOING, deadline=None)[0]
+    assert finding.original_deadline is None
     client.force_login(unit.staff)
-    data = edit_data(finding, "x") | {"edit-deadline": ""}
-    response = client.post(ledger_url("edit_finding", finding), data)
+    data = {"edit-version": finding.version, "edit-result": "x", "edit-kind": "deadline"}
+    response = client.post(ledger_url("edit_finding", finding), data | {"edit-deadline": ""})
     assert response.status_code == 400
     assert response.context["workspace"].forms["edit"].errors["deadline"]
+    first = timezone.localdate() + timedelta(days=40)
+    response = client.post(
+        ledger_url("edit_finding", finding), data | {"edit-deadline": first.isoformat()}
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert (finding.deadline, finding.original_deadline) == (first, first)
+    # from now on it moves only by an extension request
+    with pytest.raises(services.LedgerError, match="延期|extension"):
+        services.update_finding(
+            finding=finding, by=unit.staff, version=None, result="x", kind="deadline",
+            deadline=first + timedelta(days=9),
+        )  # fmt: skip
 
 
 def test_measures_are_added_edited_reordered_and_completed(client, unit, finding):
@@ -214,7 +233,8 @@ def test_the_timeline_merges_entries_with_evidence_and_field_history_in_date_ord
     )
     page = response.content.decode()
     assert "会议记录.pdf" in page and "缺少照片" in page and "副书记" in page
-    assert page.index("会议记录.pdf") < page.index("缺少照片")
+    timeline_html = page[page.index('class="timeline"') :]
+    assert timeline_html.index("会议记录.pdf") < timeline_html.index("缺少照片")
 
 
 def test_the_finding_page_costs_the_same_queries_with_many_entries(client, unit, finding):

@@ -4,6 +4,8 @@ For every refused POST, nothing in the database changed: the row count of every
 model (history tables included) and the finding and measure rows themselves.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.forms.models import model_to_dict
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from findings.models import Finding, Measure, Status
+from ledger import extensions
 from ledger.models import Evidence
 
 from .fixtures_ledger import PDF, put_in_state, upload
@@ -48,13 +51,30 @@ CASES = [
     ("move_measure", "post", Status.IN_PROGRESS, EDITS, {}),
     ("start", "post", Status.NOT_STARTED, _only("staff", "principal"), {}),
     ("submit", "post", Status.IN_PROGRESS, _only("staff"), {}),
-    ("endorse", "post", Status.SUBMITTED, _only("leader"), {}),
-    ("sign_off", "post", Status.SUBMITTED, _only("leader", "principal"), {}),
-    ("sign_off_ongoing", "post", Status.SUBMITTED, _only("leader", "principal"), {}),
-    ("return", "post", Status.SUBMITTED, _only("leader", "principal"), {"t-reason": "不全"}),
-    ("reopen", "post", Status.SIGNED_OFF, _only("principal"), {"t-reason": "反映"}),
-]
-ACTIONS = {"start", "submit", "endorse", "sign_off", "sign_off_ongoing", "return", "reopen"}
+    # review steps carry the version seen; irreversible ones are confirmed (second POST)
+    ("endorse", "post", Status.SUBMITTED, _only("leader"), "review"),
+    ("sign_off", "post", Status.SUBMITTED, _only("leader", "principal"), "review"),
+    ("sign_off_ongoing", "post", Status.SUBMITTED, _only("leader", "principal"), "review"),
+    ("return", "post", Status.SUBMITTED, _only("leader", "principal"), "return"),
+    ("reopen", "post", Status.SIGNED_OFF, _only("principal"),
+     {"t-reason": "反映", "confirmed": "1"}),
+    ("withdraw", "post", Status.SUBMITTED, _only("staff"), {"t-reason": "补充材料"}),
+    ("extension_ask", "post", Status.IN_PROGRESS, _only("staff"), "extension"),
+    ("extension_approve", "post", Status.IN_PROGRESS, _only("leader", "principal"), {}),
+    ("extension_refuse", "post", Status.IN_PROGRESS, _only("leader", "principal"),
+     {"d-reason": "理由不充分"}),
+    ("extension_withdraw", "post", Status.IN_PROGRESS, _only("staff"), {}),
+]  # fmt: skip
+ACTIONS = {
+    "start",
+    "submit",
+    "endorse",
+    "sign_off",
+    "sign_off_ongoing",
+    "return",
+    "reopen",
+    "withdraw",
+}
 
 
 def snapshot(finding):
@@ -85,11 +105,21 @@ def post_data(kind, finding, measure):
         return {f"m{measure.pk}-version": finding.version, f"m{measure.pk}-text": "改后"}
     if kind == "done":
         return {"done-done_on": today}
+    if kind == "review":
+        return {"t-version": finding.version, "confirmed": "1"}
+    if kind == "return":
+        return {"t-version": finding.version, "t-reason": "不全"}
+    if kind == "extension":
+        later = finding.deadline + timedelta(days=30)
+        return {"x-new_deadline": later.isoformat(), "x-reason": "需要更多时间"}
     return kind
 
 
-def url_for(name, finding, measure, evidence):
+def url_for(name, finding, measure, evidence, extension=None):
     code = finding.area.inspection.code
+    if name.startswith("extension_") and name != "extension_ask":
+        step = name.removeprefix("extension_")
+        return reverse("ledger:extension_decide", args=[code, finding.pk, extension.pk, step])
     if name in ACTIONS:
         return reverse("ledger:take_action", args=[code, finding.pk, name])
     if name == "finding_detail":
@@ -121,7 +151,15 @@ def test_permission_matrix(client, unit, outsider, name, method, state, expected
         client.force_login(outsider)
     elif person != "anonymous":
         client.force_login(getattr(unit, person))
-    url = url_for(name, finding, measure, evidence)
+    extension = None
+    if name.startswith("extension_") and name != "extension_ask":
+        extension = extensions.extension_request(
+            finding=finding,
+            by=unit.staff,
+            new_deadline=finding.deadline + timedelta(days=30),
+            reason="需要更多时间",
+        )
+    url = url_for(name, finding, measure, evidence, extension)
     before = snapshot(finding)
 
     if method == "get":

@@ -24,6 +24,8 @@ for levels in (1, 2):
     EXPECTED[levels, S.NOT_STARTED, "start"] = (S.IN_PROGRESS, EDITORS)
     EXPECTED[levels, S.IN_PROGRESS, "submit"] = (S.SUBMITTED, SUBMITTERS)
     EXPECTED[levels, S.SUBMITTED, "return"] = (S.IN_PROGRESS, {"leader", "principal"})
+    # 撤回: the submitter alone (staff submitted in these tests), before the leader acts
+    EXPECTED[levels, S.SUBMITTED, "withdraw"] = (S.IN_PROGRESS, {"staff"})
     EXPECTED[levels, S.SIGNED_OFF, "reopen"] = (S.IN_PROGRESS, {"principal"})
     EXPECTED[levels, S.ONGOING, "reopen"] = (S.IN_PROGRESS, {"principal"})
 EXPECTED[1, S.SUBMITTED, "sign_off"] = (S.SIGNED_OFF, {"leader", "principal"})
@@ -33,7 +35,16 @@ EXPECTED[2, S.ENDORSED, "sign_off"] = (S.SIGNED_OFF, {"principal"})
 EXPECTED[2, S.ENDORSED, "sign_off_ongoing"] = (S.ONGOING, {"principal"})
 EXPECTED[2, S.ENDORSED, "return"] = (S.IN_PROGRESS, {"principal"})
 
-ACTIONS = ["start", "submit", "endorse", "sign_off", "sign_off_ongoing", "return", "reopen"]
+ACTIONS = [
+    "start",
+    "submit",
+    "endorse",
+    "sign_off",
+    "sign_off_ongoing",
+    "return",
+    "reopen",
+    "withdraw",
+]
 
 
 def test_the_table_in_code_is_the_table_of_the_design():
@@ -57,7 +68,7 @@ def test_every_action_from_every_status_by_every_role(db, levels, status, action
         finding = put_in_state(finding, status, submitter=unit.staff)
         entries = LedgerEntry.objects.count()
         user = getattr(unit, person)
-        reason = "材料不全" if action in ("return", "reopen") else ""
+        reason = "材料不全" if action in ("return", "reopen", "withdraw") else ""
         if person in allowed:
             entry = services.transition(finding=finding, by=user, action=action, reason=reason)
             finding.refresh_from_db()

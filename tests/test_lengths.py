@@ -21,7 +21,8 @@ from .fixtures_sheet import HEADER, simple_ledger, write_xlsx
 
 def action(client, finding, name, reason):
     url = reverse("ledger:take_action", args=[finding.area.inspection.code, finding.pk, name])
-    return client.post(url, {"t-reason": reason})
+    # the version seen; a reopening is confirmed on its own page first (the second POST)
+    return client.post(url, {"t-reason": reason, "t-version": finding.version, "confirmed": "1"})
 
 
 def test_every_history_table_keeps_a_change_reason_of_any_length():

@@ -51,6 +51,8 @@ EDITORS = _statuses(403, **NOT_MEMBERS, staff=302, principal=302) | LOGIN
 IMPORTERS_GET = _statuses(403, **NOT_MEMBERS, staff=200, principal=200) | LOGIN
 IMPORTERS_POST = _statuses(403, **NOT_MEMBERS, staff=302, principal=302) | LOGIN
 SIGNERS = _statuses(403, **NOT_MEMBERS, leader=302, principal=302) | LOGIN
+# the unit's staff (and the responsible person): 延期申请, 撤回
+STAFF_POST = _statuses(403, **NOT_MEMBERS, staff=302) | LOGIN
 PRINCIPAL_GET = _statuses(403, **NOT_MEMBERS, principal=200) | LOGIN
 PRINCIPAL_POST = _statuses(403, **NOT_MEMBERS, principal=302) | LOGIN
 PUBLIC = _statuses(200)
@@ -83,6 +85,14 @@ def _measure_url(name, *extra):
     return build
 
 
+def _extension_url(action):
+    def build(w):
+        args = [w.code, w.submitted.pk, w.extension.pk, action]
+        return reverse("ledger:extension_decide", args=args)
+
+    return build
+
+
 def _inspection_url(name):
     def build(w):
         return reverse(name, args=[w.code])
@@ -103,12 +113,7 @@ def _progress(w):
 
 
 def _finding_edit(w):
-    return {
-        "edit-version": w.finding.version,
-        "edit-result": "新成效",
-        "edit-kind": w.finding.kind,
-        "edit-deadline": w.finding.deadline.isoformat(),
-    }
+    return {"edit-version": w.finding.version, "edit-result": "新成效", "edit-kind": w.finding.kind}
 
 
 def _password_change(w):
@@ -270,15 +275,59 @@ MATRIX = {
         (
             "post",
             lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "sign_off"]),
-            None,
+            lambda w: {"t-version": w.submitted.version, "confirmed": "1"},
             SIGNERS,
         ),
         (
             "post",
             lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "return"]),
-            lambda w: {"t-reason": "材料不全"},
+            lambda w: {"t-reason": "材料不全", "t-version": w.submitted.version},
             SIGNERS,
         ),
+        (
+            "post",
+            lambda w: reverse("ledger:take_action", args=[w.code, w.submitted.pk, "withdraw"]),
+            lambda w: {"t-reason": "补充材料"},
+            STAFF_POST,
+        ),
+    ],
+    "ledger:bulk_sign_off": [
+        (
+            "post",
+            lambda w: reverse("ledger:bulk_sign_off"),
+            lambda w: {
+                "finding": str(w.submitted.pk),
+                f"version-{w.submitted.pk}": str(w.submitted.version),
+                "confirmed": "1",
+            },
+            SIGNERS,
+        )
+    ],
+    "ledger:extension_ask": [
+        (
+            "post",
+            _finding_url("ledger:extension_ask"),
+            lambda w: {
+                "x-new_deadline": (w.finding.deadline + timedelta(days=30)).isoformat(),
+                "x-reason": "需协调资金",
+            },
+            STAFF_POST,
+        )
+    ],
+    "ledger:extension_decide": [
+        (
+            "post",
+            _extension_url("approve"),
+            None,
+            SIGNERS,
+        ),
+        (
+            "post",
+            _extension_url("refuse"),
+            lambda w: {"d-reason": "理由不足"},
+            SIGNERS,
+        ),
+        ("post", _extension_url("withdraw"), None, STAFF_POST),
     ],
     "reports:notice_detail": [("get", _inspection_url("reports:notice_detail"), None, MEMBERS)],
     "reports:notice_edit": [("get", _inspection_url("reports:notice_edit"), None, PRINCIPAL_GET)],

@@ -19,3 +19,13 @@ def warning_label(warning):
         "soon": gettext("due within 10 days"),
         "later": gettext("due within 20 days"),
     }.get(warning, "")
+
+
+@register.filter
+def deadline_standing(finding):
+    """按期 (on the original deadline) or 延期 ×n (moved by n approved extensions)."""
+    if finding.deadline is None:
+        return ""
+    if finding.extension_count:
+        return gettext("extended ×%(count)d") % {"count": finding.extension_count}
+    return gettext("on time")
