@@ -6,11 +6,13 @@ inspection's lock and writes it.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 
 from findings import editing
 from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
+from rectify.batch import collection_paused
 
 from .cells import area_key, clean_text, compact, parse_deadline, parse_number
 from .people import join_names, split_names
@@ -18,6 +20,9 @@ from .reader import Sheet, SheetFinding
 from .words import DONE_STATUSES, kind_of, status_of
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS
 
+PERSON_FIELDS = ("responsible_leader", "responsible_person")
+MEASURE_COLUMNS = ("id", "finding_id", "position", "text", "owner_id", "owner_text", "deadline",
+                   "done_on")  # fmt: skip
 # Fields of a finding that the sheet can set, with the column each one comes from.
 FINDING_FIELDS = {
     "statement": "statement",
@@ -50,6 +55,7 @@ class PlannedFinding:
     changed_measures: list = field(default_factory=list)
     changed_fields: set = field(default_factory=set)
     history_notes: list = field(default_factory=list)  # kept in the change reason
+    area: Area | None = None  # a created finding's area (maybe created by the same import)
     co_responsible: set | None = None  # user ids to set, None: unchanged
 
 
@@ -150,6 +156,11 @@ def text_limit(field_name):
     """The most characters a finding's field may hold: its column's, or the notice's bound."""
     if field_name == "result":
         return settings.FINDING_TEXT_MAX_CHARS
+    return _column_limit(field_name)
+
+
+@lru_cache
+def _column_limit(field_name):
     return Finding._meta.get_field(field_name).max_length
 
 
@@ -159,17 +170,23 @@ class _Planner:
         self.plan = ImportPlan(inspection=inspection, sheet=sheet)
         self.people = _people_index(inspection)
         self.users_by_id = {u.pk: u for users in self.people.values() for u in users}
-        self.areas = {area_key(a.title): a for a in inspection.areas.all()}
+        areas = list(inspection.areas.all())
+        self.areas = {area_key(a.title): a for a in areas}
+        self.areas_by_id = {a.pk: a for a in areas}
         self.may_create_areas = not self.areas
-        self.existing = {
-            (f.area_id, f.number): f
-            for f in Finding.objects.filter(area__inspection=inspection).select_related("area")
-        }
+        self.existing = {}
+        area_field = Finding._meta.get_field("area")
+        for finding in Finding.objects.filter(area__inspection=inspection):
+            area_field.set_cached_value(finding, self.areas_by_id[finding.area_id])
+            self.existing[(finding.area_id, finding.number)] = finding
+        # Measures as rows: a Measure is made only for one that changes (plan_measures).
         self.measures = {}
-        for measure in Measure.objects.filter(finding__area__inspection=inspection).order_by(
-            "finding_id", "position"
+        for row in (
+            Measure.objects.filter(finding__area__inspection=inspection)
+            .order_by("finding_id", "position")
+            .values_list(*MEASURE_COLUMNS)
         ):
-            self.measures.setdefault(measure.finding_id, []).append(measure)
+            self.measures.setdefault(row[1], []).append(row)
         self.co = {}
         through = Finding.co_responsible.through
         for finding_id, user_id in through.objects.filter(
@@ -177,6 +194,7 @@ class _Planner:
         ).values_list("finding_id", "user_id"):
             self.co.setdefault(finding_id, set()).add(user_id)
         self.seen = {}
+        self.split = {}  # cell text → its names (split_names)
         self.matched = set()
         self.has = set(sheet.columns)
 
@@ -199,7 +217,12 @@ class _Planner:
         The users are None where the first name has no account, so that users[0] is
         the person named first or nobody."""
         users, unlinked = [], []
-        for index, (name, written) in enumerate(split_names(value, self.people)):
+        names = self.split.get(value) if value.__class__ is str else None
+        if names is None:
+            names = split_names(value, self.people)
+            if value.__class__ is str:
+                self.split[value] = names  # the same few names down the whole sheet
+        for index, (name, written) in enumerate(names):
             found = self.people.get(name)
             if found and len(found) > 1:
                 self.error(row, key, value, f"本单位有多人名为“{written}”，无法确定是谁")
@@ -398,7 +421,15 @@ class _Planner:
             self.plan.claims += 1
             status = Status.SUBMITTED
         planned.co_responsible = values.pop("co_responsible") or None
-        finding = Finding(area=area, number=number, status=status or Status.NOT_STARTED, **values)
+        for name in PERSON_FIELDS:
+            if name in values:  # ids, not objects: no relation checks for each of them
+                user = values.pop(name)
+                values[f"{name}_id"] = user.pk if user else None
+        # The area may be new: apply sets area_id once it is written.
+        planned.area = area
+        finding = Finding(
+            area_id=area.pk, number=number, status=status or Status.NOT_STARTED, **values
+        )
         planned.finding = finding
         for position, measure in enumerate(source.measures, start=1):
             planned.new_measures.append(_new_measure(finding, position, measure))
@@ -466,20 +497,25 @@ class _Planner:
                 planned.new_measures.append(_new_measure(finding, position, measure))
                 planned.changes.append(Change(f"措施 {position}", "", measure.text))
                 continue
-            old = current[position - 1]
+            row = current[position - 1]
+            text, owner_id, owner_text = row[3], row[4], row[5]
             owner_changed = has_person and (
-                (old.owner_id or person_before)
+                (owner_id or person_before)
                 != (measure.owner.pk if measure.owner else finding.responsible_person_id)
-                or old.owner_text != measure.owner_text
+                or owner_text != measure.owner_text
             )
-            if old.text != measure.text or owner_changed:
-                shown_old = old.text
+            if text != measure.text or owner_changed:
+                shown_old = text
                 if owner_changed:
-                    shown_old += f"（{self.users_by_id.get(old.owner_id or person_before, '')}）"
+                    shown_old += f"（{self.users_by_id.get(owner_id or person_before, '')}）"
                 planned.changes.append(Change(f"措施 {position}", shown_old, measure.text))
+                old = Measure(**dict(zip(MEASURE_COLUMNS, row, strict=True)))
                 old.text = measure.text
                 if owner_changed:
-                    old.owner, old.owner_text = measure.owner, measure.owner_text
+                    old.owner_id, old.owner_text = (
+                        measure.owner.pk if measure.owner else None,
+                        measure.owner_text,
+                    )
                 planned.changed_measures.append(old)
         if len(current) > len(planned.source.measures) and planned.source.measures:
             self.plan.notes.append(
@@ -489,11 +525,12 @@ class _Planner:
 
 
 def _new_measure(finding, position, measure):
+    """An unsaved measure; for a finding being created, apply sets finding_id later."""
     return Measure(
-        finding=finding,
+        finding_id=finding.pk,
         position=position,
         text=measure.text,
-        owner=measure.owner,
+        owner_id=measure.owner.pk if measure.owner else None,
         owner_text=measure.owner_text,
     )
 
@@ -508,4 +545,5 @@ def _shown(value, field_name):
 
 def plan_import(*, inspection, sheet):
     """Compare the sheet with the inspection; nothing is written."""
-    return _Planner(inspection, sheet).run()
+    with collection_paused():
+        return _Planner(inspection, sheet).run()
