@@ -5,13 +5,23 @@ without writing anything; `apply.import_ledger` makes the plan again under the
 inspection's lock and writes it.
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
 
 from findings import editing
-from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
+from findings.models import (
+    Area,
+    Finding,
+    FindingKind,
+    Inspection,
+    Measure,
+    ProblemCategory,
+    Status,
+    User,
+)
 from rectify.batch import collection_paused
 
 from .cells import area_key, clean_text, compact, parse_deadline, parse_number
@@ -20,7 +30,6 @@ from .reader import Sheet, SheetFinding
 from .words import DONE_STATUSES, kind_of, status_of
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS
 
-PERSON_FIELDS = ("responsible_leader", "responsible_person")
 MEASURE_COLUMNS = ("id", "finding_id", "position", "text", "owner_id", "owner_text", "deadline",
                    "done_on")  # fmt: skip
 # Fields of a finding that the sheet can set, with the column each one comes from.
@@ -35,7 +44,10 @@ FINDING_FIELDS = {
     "deadline": "deadline",
     "kind": "kind",
     "result": "result",
+    "category": "category",
 }
+# Fields of a finding that point at another row, set by id (plan_creation).
+RELATION_FIELDS = ("responsible_leader", "responsible_person", "category")
 
 
 @dataclass
@@ -193,6 +205,14 @@ class _Planner:
             finding__area__inspection=inspection
         ).values_list("finding_id", "user_id"):
             self.co.setdefault(finding_id, set()).add(user_id)
+        # 问题分类: the list of the office whose round the inspection belongs to.
+        office_categories = (
+            ProblemCategory.objects.filter(office__rounds=inspection.round_id)
+            if inspection.round_id
+            else ProblemCategory.objects.none()
+        )
+        self.categories_by_id = {c.pk: c for c in office_categories}
+        self.categories = {_category_key(c.name): c for c in self.categories_by_id.values()}
         self.seen = {}
         self.split = {}  # cell text → its names (split_names)
         self.matched = set()
@@ -327,6 +347,26 @@ class _Planner:
             self.read_as("status", value, STATUS_LABELS[status])
         return status
 
+    def category(self, source, existing):
+        """The office's category the cell names; None for an empty cell. An unknown word
+        is a warning (kept in the history note) and leaves the category as it was."""
+        value = source.cells["category"]
+        word = _category_key(value)
+        if not word:
+            return None
+        found = self.categories.get(word)
+        if found is not None:
+            return found
+        if self.categories:
+            names = "、".join(c.name for c in self.categories.values())
+            message = f"不是本轮巡察办的问题分类（{names}），未导入分类"
+        else:
+            message = "本次巡察不属于巡察办的轮次，没有问题分类可选，未导入分类"
+        self.warn(source, "category", value, message)
+        if existing is None or existing.category_id is None:
+            return None
+        return self.categories_by_id.get(existing.category_id) or existing.category
+
     def values(self, source, existing):
         """The finding's fields as the sheet gives them, or None after an error."""
         cells, row = source.cells, source.row
@@ -355,6 +395,8 @@ class _Planner:
         co_ids = {u.pk for u in co if u not in chosen}
         values["kind"], values["deadline"] = self.kind_and_deadline(source, existing)
         values["status"] = self.status(source)
+        if "category" in self.has:
+            values["category"] = self.category(source, existing)
         if "person" in self.has:
             for measure in source.measures:
                 if measure.row == row:
@@ -421,10 +463,10 @@ class _Planner:
             self.plan.claims += 1
             status = Status.SUBMITTED
         planned.co_responsible = values.pop("co_responsible") or None
-        for name in PERSON_FIELDS:
+        for name in RELATION_FIELDS:
             if name in values:  # ids, not objects: no relation checks for each of them
-                user = values.pop(name)
-                values[f"{name}_id"] = user.pk if user else None
+                target = values.pop(name)
+                values[f"{name}_id"] = target.pk if target else None
         # The area may be new: apply sets area_id once it is written.
         planned.area = area
         finding = Finding(
@@ -449,8 +491,9 @@ class _Planner:
             model_field = Finding._meta.get_field(field_name)
             old = getattr(existing, model_field.attname)
             if model_field.is_relation:
-                old, new_value = self.users_by_id.get(old), (new.pk if new else None)
-                same = (old.pk if old else None) == new_value
+                targets = self.categories_by_id if field_name == "category" else self.users_by_id
+                same = old == (new.pk if new else None)
+                old = targets.get(old)
             else:
                 same = old == new
             if not same:
@@ -473,7 +516,10 @@ class _Planner:
             self.plan.unchanged.append(planned)
             return
         try:
-            editing.refuse_if_signed_off(existing)
+            if {c.field for c in planned.changes} != {COLUMNS["category"]}:
+                # Filing under a category is no content: allowed after the sign-off too
+                # (as oversight.services.set_category allows it).
+                editing.refuse_if_signed_off(existing)
         except editing.SignedOff:
             changed = "、".join(change.field for change in planned.changes)
             self.error(
@@ -522,6 +568,16 @@ class _Planner:
                 f"第{planned.source.row}行：系统中的措施比文件多"
                 f"（{len(current)} 条对 {len(planned.source.measures)} 条），多出的措施保留不删。"
             )
+
+
+def _category_key(value):
+    return CATEGORY_NOISE_RE.sub("", compact(value))
+
+
+# A category as written with its list's number or marks: "1.选人用人" / "（一）党的建设".
+CATEGORY_NOISE_RE = re.compile(
+    r"^[（(][一二三四五六七八九十\d]+[)）]|^[一二三四五六七八九十\d]+[.、．]|[·•・]"
+)
 
 
 def _new_measure(finding, position, measure):

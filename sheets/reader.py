@@ -79,16 +79,25 @@ class Sheet:
 def find_header(number, values):
     """(row number, {key: column}, {column: ignored header}, {key: header}) or None."""
     columns, extra, headers = {}, {}, {}
+    categories = []  # columns headed by a category word, in order
     for index, value in enumerate(values, start=1):
         text = clean_text(value)
         if not text:
             continue
         key = header_key(value)
-        if key and key not in columns:
+        if key == "category":
+            categories.append((index, text))
+        elif key and key not in columns:
             columns[key] = index
             headers[key] = text
         else:
             extra[index] = text
+    if categories and "area" not in columns:
+        # 问题类别 where 问题方面 belongs: many ledgers group their findings so.
+        columns["area"], headers["area"] = categories.pop(0)
+    if categories:
+        columns["category"], headers["category"] = categories.pop(0)
+    extra.update(categories)
     if all(key in columns for key in REQUIRED):
         return number, columns, extra, headers
     return None
