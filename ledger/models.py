@@ -18,6 +18,7 @@ class EntryKind(models.TextChoices):
     SIGN_OFF_ONGOING = "sign_off_ongoing", _("signed off as ongoing")
     RETURN = "return", _("returned")
     REOPEN = "reopen", _("reopened")
+    CO_RESPONSIBLE = "co_responsible", _("made co-responsible")
 
 
 class AppendOnly(Exception):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from findings.models import Area, Finding, Inspection, Measure
+from findings.signals import co_responsible_added
 from rectify.batch import collection_paused
 from rectify.bulk_history import bulk_create_with_history
 
@@ -69,12 +70,13 @@ def _write(plan, *, reason, by):
     if changed_measures:
         fields = ["text", "owner", "owner_text"]
         bulk_update_with_history(changed_measures, Measure, fields, **history)
-    _write_co_responsible(plan)
+    _write_co_responsible(plan, by=by)
 
 
-def _write_co_responsible(plan):
+def _write_co_responsible(plan, *, by):
     """The co-responsible people of created findings and of updated ones whose set
-    changed: two queries whatever the number of findings."""
+    changed: two queries whatever the number of findings. Those newly named are told
+    (findings.signals.co_responsible_added: the ledger's notifications)."""
     planned = [p for p in plan.to_create + plan.to_update if p.co_responsible is not None]
     if not planned:
         return
@@ -88,3 +90,7 @@ def _write_co_responsible(plan):
         for p in planned
         for user_id in sorted(p.co_responsible)
     )
+    added = {p.finding.pk: p.co_responsible - p.co_before for p in planned}
+    added = {finding_id: users for finding_id, users in added.items() if users}
+    if added:
+        co_responsible_added.send(sender=Finding, added=added, by=by)

@@ -223,6 +223,17 @@ MATRIX = {
         )
     ],
     "sheets:import_errors": [("get", _job_url("sheets:import_errors"), None, IMPORTERS_GET)],
+    # A new first-login link for a person the import added: the principal's.
+    "sheets:member_link": [
+        (
+            "post",
+            lambda w: reverse("sheets:member_link", args=[w.code, w.done_job.pk, w.newcomer.pk]),
+            None,
+            PRINCIPAL_POST,
+        )
+    ],
+    # Reached without logging in: the signed link is the key.
+    "accounts:first_login": [("get", lambda w: w.first_login_path, None, _statuses(200))],
     "ledger:my_work": [("get", lambda w: reverse("ledger:my_work"), None, EVERYONE)],
     "ledger:notifications_read": [
         ("post", lambda w: reverse("ledger:notifications_read"), None, _statuses(302))
