@@ -106,7 +106,7 @@ def added_with_links(report):
         rows.append(
             {
                 "user": user,
-                "role": Role(person["role"]).label,
+                "role_label": Role(person["role"]).label,
                 "state": state,
                 "url": members.first_login_url(link) if state == "valid" else "",
                 "expires_at": link.expires_at if link else None,
