@@ -5,11 +5,12 @@ per row and compiles every value of every row through the ORM's insert compiler:
 10,000-row ledger that alone took longer than reading the workbook. The function of the
 same name here writes the same rows with SQL prepared once per model:
 
-- the objects with a multi-row INSERT … RETURNING id per batch (what the ORM's
-  `bulk_create` sends on the databases we support, which return the ids of a bulk
-  insert); a model with fields that compute their value on save (auto_now, files) or a
-  database that cannot return the ids goes through `bulk_create` itself;
-- their historical records ('+', who, when, why) with one INSERT run by `executemany`.
+- the objects with one INSERT … RETURNING id per batch (what the ORM's `bulk_create`
+  sends on the databases we support, which return the ids of a bulk insert): on
+  PostgreSQL as INSERT … SELECT FROM unnest(one array per column), elsewhere as a
+  multi-row VALUES list; a model with fields that compute their value on save
+  (auto_now, files) or a database that cannot return the ids goes through `bulk_create`;
+- their historical records ('+', who, when, why) the same way (SQLite: `executemany`).
 
 Values are adapted per column type as the ORM would. tests/test_bulk_history.py checks
 that rows and history rows equal what the ORM and simple-history write.
@@ -118,8 +119,42 @@ def write_history(objs, model, *, user, reason, date=None, batch_size=2000):
         row += [when, getattr(obj, "_change_reason", None) or reason, "+", user_id]
         rows.append(row)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            table, columns, types = history_columns(model)
+            for start in range(0, len(rows), UNNEST_ROWS):
+                _unnest_insert(cursor, table, columns, types, rows[start : start + UNNEST_ROWS])
+            return
         for start in range(0, len(rows), batch_size):
             cursor.executemany(sql, rows[start : start + batch_size])
+
+
+def history_columns(model):
+    """(table, [column], [database type]) of the rows `history_insert` writes."""
+    history_model = model.history.model
+    fields = [history_model._meta.get_field(f.name) for f in history_model.tracked_fields]
+    fields += [
+        history_model._meta.get_field(name)
+        for name in ("history_date", "history_change_reason", "history_type", "history_user")
+    ]
+    types = [f.db_type(connection) for f in fields]
+    return history_model._meta.db_table, [f.column for f in fields], types
+
+
+# On PostgreSQL rows go in as one array per column (INSERT … SELECT FROM unnest): one short
+# statement for thousands of rows, where a VALUES list would be parsed value by value.
+UNNEST_ROWS = 5000
+
+
+def _unnest_insert(cursor, table, columns, types, rows, returning=None):
+    quote = connection.ops.quote_name
+    casts = ", ".join(f"%s::{kind}[]" for kind in types)
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+        f"SELECT * FROM unnest({casts})"
+    )
+    if returning:
+        sql += f" RETURNING {quote(returning)}"
+    cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)])
 
 
 def _computed_on_save(field):
@@ -151,6 +186,22 @@ def _insert_returning_ids(model, objs):
     )
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     tail = f" RETURNING {quote(meta.pk.column)}"
+    if connection.vendor == "postgresql":
+        types = [f.db_type(connection) for f in fields]
+        columns = [f.column for f in fields]
+        with connection.cursor() as cursor:
+            for start in range(0, len(objs), UNNEST_ROWS):
+                batch = objs[start : start + UNNEST_ROWS]
+                rows = [
+                    [
+                        getattr(obj, name) if adapt is None else adapt(getattr(obj, name))
+                        for name, adapt in getters
+                    ]
+                    for obj in batch
+                ]
+                _unnest_insert(cursor, meta.db_table, columns, types, rows, meta.pk.column)
+                _set_ids(batch, cursor.fetchall())
+        return
     per_batch = max(1, connection.ops.bulk_batch_size(fields, objs))
     per_batch = min(per_batch, MAX_PARAMETERS // len(fields))
     sql_for = {}
@@ -166,10 +217,14 @@ def _insert_returning_ids(model, objs):
                     value = getattr(obj, name)
                     params.append(value if adapt is None else adapt(value))
             cursor.execute(sql, params)
-            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+            _set_ids(batch, cursor.fetchall())
+
+
+def _set_ids(objs, returned):
+    for obj, (pk,) in zip(objs, returned, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 # PostgreSQL takes at most 65,535 parameters in one statement.

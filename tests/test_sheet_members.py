@@ -25,8 +25,14 @@ def ledger_with_strangers(path):
     co-responsible, a second measure by 档案员 (no account). Finding 2: 档案员 again."""
     rows = [
         HEADER,
-        ledger_row(1, "聚焦第1方面", "问题1", measure="措施甲", person="办公室干事、办公室主任",
-                   leader="第一副书记"),  # fmt: skip
+        ledger_row(
+            1,
+            "聚焦第1方面",
+            "问题1",
+            measure="措施甲",
+            person="办公室干事、办公室主任",
+            leader="第一副书记",
+        ),  # fmt: skip
         [None, None, None, None, "措施乙", None, "档案员", None, None, None, None, None],
         ledger_row(2, "聚焦第1方面", "问题2", measure="措施丙", person="档案员"),
     ]
@@ -56,9 +62,7 @@ def choices(job, **by_name):
     return data
 
 
-def test_the_preview_lists_the_names_and_offers_the_principal_to_add_them(
-    client, unit, previewed
-):
+def test_the_preview_lists_the_names_and_offers_the_principal_to_add_them(client, unit, previewed):
     assert names(previewed) == ["第一副书记", "办公室主任", "档案员"]
     assert [p["leader"] for p in previewed.report["unknown_people"]] == [True, False, False]
     page = client.get(job_url(previewed)).content.decode()
@@ -102,7 +106,8 @@ def test_the_people_added_are_members_without_a_password_and_linked_where_named(
     leader = User.objects.get(display_name="第一副书记")
     archivist = User.objects.get(display_name="档案员")
     assert not leader.has_usable_password() and not archivist.has_usable_password()
-    roles = dict(Membership.objects.filter(organisation=unit.organisation).values_list("user", "role"))
+    memberships = Membership.objects.filter(organisation=unit.organisation)
+    roles = dict(memberships.values_list("user", "role"))
     assert (roles[leader.pk], roles[archivist.pk]) == (Role.LEADER, Role.STAFF)
     assert archivist.history.latest().history_change_reason == "导入台账时添加：台账.xlsx"
     assert archivist.history.latest().history_user == unit.principal
@@ -175,9 +180,7 @@ def test_the_first_login_page_sets_the_password_once_in_chinese(client, unit, pr
     assert authenticate(username=user.username, password=NEW_PASSWORD) == user
 
 
-def test_an_expired_link_is_refused_and_the_principal_can_make_a_new_one(
-    client, unit, previewed
-):
+def test_an_expired_link_is_refused_and_the_principal_can_make_a_new_one(client, unit, previewed):
     client.post(
         confirm_url(previewed), choices(previewed, 档案员=("staff", "")) | {"confirmed": "1"}
     )
@@ -186,9 +189,7 @@ def test_an_expired_link_is_refused_and_the_principal_can_make_a_new_one(
     page = client.get(job_url(previewed)).content.decode()
     assert "已过期" in page or "expired" in page
 
-    new_link_url = reverse(
-        "sheets:member_link", args=[unit.inspection.code, previewed.pk, user.pk]
-    )
+    new_link_url = reverse("sheets:member_link", args=[unit.inspection.code, previewed.pk, user.pk])
     client.force_login(unit.staff)
     assert client.post(new_link_url).status_code == 403
     client.force_login(unit.principal)
@@ -229,7 +230,8 @@ def test_staff_may_import_but_not_add_people(client, unit, previewed):
     assert client.post(confirm_url(previewed)).status_code == 302  # names kept as text
     previewed.refresh_from_db()
     assert previewed.state == ImportState.DONE
-    assert Finding.objects.get(number=2, area__inspection=unit.inspection).responsible_person_text == "档案员"
+    second = Finding.objects.get(number=2, area__inspection=unit.inspection)
+    assert second.responsible_person_text == "档案员"
 
 
 def test_a_bad_email_changes_nothing_and_says_which(client, unit, previewed):
