@@ -14,6 +14,8 @@ urlpatterns = [
     path("work/", views.my_work, name="my_work"),
     path("work/notifications/read/", views.notifications_read, name="notifications_read"),
     path("inspections/<slug:code>/dashboard/", views.dashboard, name="dashboard"),
+    path("inspections/<slug:code>/names/", views.unlinked_names, name="unlinked_names"),
+    path("inspections/<slug:code>/names/link/", views.link_name, name="link_name"),
     path(
         "inspections/<slug:code>/evidence/<uuid:public_id>/",
         views.evidence_download,

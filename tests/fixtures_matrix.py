@@ -129,6 +129,7 @@ def build_world(unit, outsider, administrators, district, other_district, tmp_pa
         reason="导入台账时添加",
     )  # fmt: skip
     w.first_login_path = first_login_path(link)
+    Finding.objects.filter(pk=w.finding.pk).update(responsible_person_text="档案员")
     w.done_job = ImportJob.objects.create(
         inspection=unit.inspection, filename="台账.xlsx", stored_name="done.xlsx", state="done",
         report={"added_members": [{"name": "档案员", "role": "staff", "user_id": w.newcomer.pk}]},

@@ -239,6 +239,17 @@ MATRIX = {
         ("post", lambda w: reverse("ledger:notifications_read"), None, _statuses(302))
     ],
     "ledger:dashboard": [("get", _inspection_url("ledger:dashboard"), None, MEMBERS)],
+    "ledger:unlinked_names": [
+        ("get", _inspection_url("ledger:unlinked_names"), None, PRINCIPAL_GET)
+    ],
+    "ledger:link_name": [
+        (
+            "post",
+            _inspection_url("ledger:link_name"),
+            lambda w: {"name": "档案员", "user": w.newcomer.pk},
+            PRINCIPAL_POST,
+        )
+    ],
     "ledger:evidence_download": [
         (
             "get",
