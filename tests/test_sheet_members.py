@@ -245,3 +245,32 @@ def test_a_bad_email_changes_nothing_and_says_which(client, unit, previewed):
     assert User.objects.count() == users
     previewed.refresh_from_db()
     assert previewed.state == ImportState.READY
+
+
+def test_the_import_page_lists_the_people_added_in_queries_that_do_not_grow(client, unit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.members import member_create
+
+    people = [
+        member_create(
+            organisation=unit.organisation, display_name=f"档案员{n}", role="staff", by=None,
+            reason="导入",
+        )[0]
+        for n in range(3)
+    ]  # fmt: skip
+    client.force_login(unit.principal)
+    counts = []
+    for added in (people[:1], people):
+        job = ImportJob.objects.create(
+            inspection=unit.inspection, filename="x.xlsx", stored_name="x.xlsx", state="done",
+            report={"added_members": [
+                {"name": p.display_name, "role": "staff", "user_id": p.pk} for p in added
+            ]},
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(job_url(job)).content.decode()
+        assert all(p.username in page for p in added)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
