@@ -174,6 +174,7 @@ def runs(times):
 def main():
     call_command("migrate", verbosity=0)
     organisation, path, by = generate()
+    load_before = os.getloadavg()[0]
     read_times, import_times, floor_times, again_times = [], [], [], []
     for run in range(RUNS):
         # Side by side, in the same order each time: the machine's load is shared.
@@ -191,6 +192,7 @@ def main():
     floor_peak = peak_mb(calamine_read, path)
     import_peak = peak_mb(full_import, organisation, path, "bench-import-memory", by)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = (round(load_before, 1), round(os.getloadavg()[0], 1))
     read, imported = statistics.median(read_times), statistics.median(import_times)
     floor, again = statistics.median(floor_times), statistics.median(again_times)
     ratio, again_ratio = imported / read, again / read
@@ -227,6 +229,7 @@ def main():
             "import": round(import_peak, 1),
         },
         "peak_rss_mb": round(rss),
+        "load_average_1min": {"start": load[0], "end": load[1], "cpus": os.cpu_count()},
     }
     met = all(result["met"].values())
     lines = [
@@ -257,7 +260,9 @@ def main():
         f"{'met' if result['met']['import'] else 'NOT met'}; re-import / openpyxl read = "
         f"**{again_ratio:.2f}x** (target: at most 0.5x): "
         f"{'met' if result['met']['reimport'] else 'NOT met'}. "
-        "The machine is shared (2 cores), so times vary.",
+        f"The machine is shared ({os.cpu_count()} cores, load average {load[0]} at the start "
+        f"and {load[1]} at the end of the timed runs), so times vary; the ratios compare "
+        "steps measured side by side.",
         f"Peak resident set size of the whole process: {rss:.0f} MB.",
         "",
     ]
