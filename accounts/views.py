@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import gate, selectors, services
+from . import gate, members, selectors, services
 from .forms import CodeForm, ReplaceAuthenticatorForm
 
 SETUP_KEY = "_accounts_totp_setup_key"
@@ -147,3 +147,33 @@ def recovery_codes(request):
     request.session[NEW_CODES_KEY] = codes
     messages.success(request, _("New recovery codes: the earlier ones no longer work."))
     return redirect("accounts:account")
+
+
+def first_login(request, token):
+    """A person added without a password chooses one through their link (no login)."""
+    link = members.first_login_link_for(token)
+    state = "invalid"
+    if link is not None:
+        state = members.link_state(link, replaced=members.is_replaced(link))
+    form = None
+    if state == "valid":
+        form = SetPasswordForm(link.user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                members.first_login_complete(link=link, password=form.cleaned_data["new_password1"])
+            except members.MemberError as error:
+                state, form = "refused", None
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, _("Your password is set. Log in with your login name and it.")
+                )
+                return redirect(settings.LOGIN_URL)
+    context = {
+        "state": state,
+        "form": form,
+        "person": link.user if link is not None else None,
+        "message": members.STATE_MESSAGES[state]() if state in members.STATE_MESSAGES else "",
+    }
+    status = 200 if state in ("valid", "refused") else 410 if link is not None else 404
+    return render(request, "accounts/first_login.html", context, status=status)

@@ -26,6 +26,8 @@ WRITER_ROLES = frozenset({Role.STAFF, Role.LEADER, Role.PRINCIPAL})
 IMPORTER_ROLES = frozenset({Role.PRINCIPAL, Role.STAFF})
 # Who edits and publishes the unit's notice.
 NOTICE_ROLES = frozenset({Role.PRINCIPAL})
+# Who adds people to the unit (names of an imported ledger) and renews their links.
+MEMBER_ROLES = frozenset({Role.PRINCIPAL})
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ class Access:
 
     def may_export(self, inspection):
         return self.may_read(inspection)
+
+    def may_add_members(self, inspection):
+        return self._role_for(inspection) in MEMBER_ROLES
 
     def may_edit_notice(self, inspection):
         return self._role_for(inspection) in NOTICE_ROLES
@@ -260,6 +265,7 @@ class InspectionAccess:
     may_write = _asks("may_write")
     may_import = _asks("may_import")
     may_export = _asks("may_export")
+    may_add_members = _asks("may_add_members")
     may_edit_notice = _asks("may_edit_notice")
     may_publish_notice = _asks("may_publish_notice")
 

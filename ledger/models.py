@@ -24,6 +24,7 @@ class EntryKind(models.TextChoices):
     EXTENSION_APPROVAL = "extension_approved", _("extension approved")
     EXTENSION_REFUSAL = "extension_refused", _("extension refused")
     EXTENSION_WITHDRAWAL = "extension_withdrawn", _("extension request withdrawn")
+    CO_RESPONSIBLE = "co_responsible", _("made co-responsible")
 
 
 class AppendOnly(Exception):

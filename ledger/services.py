@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from findings import editing, workflow
 from findings.access import Access
-from findings.models import Finding, Measure, Role, SentBack, Status
+from findings.models import Finding, Measure, Role, SentBack, Status, User
 from findings.workflow import REVIEW_ACTIONS, SIGN_OFF_ACTIONS, transition_for
 from rectify.mail import send_logged
 
@@ -449,6 +449,91 @@ def _notify(entry, recipients=None):
     def send():
         for address in emails:
             send_logged(subject=subject, body=body, address=address, about=f"entry {entry.pk}")
+
+    transaction.on_commit(send)
+
+
+def on_co_responsible_added(sender, *, added, by, **kwargs):
+    """findings.signals.co_responsible_added → co_responsible_notify."""
+    co_responsible_notify(added=added, by=by)
+
+
+def co_responsible_notify(*, added, by):
+    """Tell people they were made co-responsible on findings, once per person and finding.
+
+    `added` is {finding id: {user id}}. Each finding gets one ledger entry naming its new
+    co-responsible people (written by `by`), each person a notification on 我的工作 per
+    finding and, where the account has an address, one email listing them all, sent
+    after the commit. Someone told before about a finding is not told again. Nothing is
+    written without `by`: a ledger entry has an author (the import command names one
+    with --by). A fixed number of queries, whatever the number of findings.
+    """
+    if by is None or not added:
+        return []
+    with transaction.atomic():
+        told = set(
+            Notification.objects.filter(
+                entry__kind=EntryKind.CO_RESPONSIBLE, entry__finding_id__in=list(added)
+            ).values_list("entry__finding_id", "recipient_id")
+        )
+        to_tell = {
+            finding_id: sorted(u for u in users if (finding_id, u) not in told)
+            for finding_id, users in added.items()
+        }
+        to_tell = {finding_id: users for finding_id, users in to_tell.items() if users}
+        if not to_tell:
+            return []
+        findings = Finding.objects.select_related("area__inspection").in_bulk(list(to_tell))
+        people = User.objects.in_bulk({u for users in to_tell.values() for u in users})
+        today = timezone.localdate()
+        entries = LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                finding=findings[finding_id],
+                kind=EntryKind.CO_RESPONSIBLE,
+                author=by,
+                on_date=today,
+                text="列为共同责任人：" + "、".join(str(people[u]) for u in users),
+                status_before=findings[finding_id].status,
+                status_after=findings[finding_id].status,
+            )
+            for finding_id, users in sorted(to_tell.items())
+        )
+        notifications = Notification.objects.bulk_create(
+            Notification(recipient=people[user_id], entry=entry)
+            for entry in entries
+            for user_id in to_tell[entry.finding_id]
+        )
+    _email_co_responsible(notifications, by=by)
+    return notifications
+
+
+def _email_co_responsible(notifications, *, by):
+    by_person = {}
+    for note in notifications:
+        if note.recipient.email:
+            by_person.setdefault(note.recipient, []).append(note.entry.finding)
+    if not by_person:
+        return
+    site = settings.SITE_URL.rstrip("/")
+
+    def line(finding):
+        url = site + reverse(
+            "findings:finding_detail", args=[finding.area.inspection.code, finding.pk]
+        )
+        return f"- {finding.area.position}.{finding.number} {finding.statement[:60]}\n  {url}"
+
+    def send():
+        for person, findings in by_person.items():
+            body = "\n".join(
+                [f"{person}，您好：", f"{by}将您列为以下问题的共同责任人（{len(findings)}项）："]
+                + [line(f) for f in findings]
+            )
+            send_logged(
+                subject=f"【共同责任人】{len(findings)}个问题",
+                body=body,
+                address=person.email,
+                about=f"co-responsible findings of user {person.pk}",
+            )
 
     transaction.on_commit(send)
 

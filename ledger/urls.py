@@ -19,6 +19,8 @@ urlpatterns = [
     path("work/notifications/read/", views.notifications_read, name="notifications_read"),
     path("work/sign-off/", review.bulk_sign_off, name="bulk_sign_off"),
     path("inspections/<slug:code>/dashboard/", views.dashboard, name="dashboard"),
+    path("inspections/<slug:code>/names/", views.unlinked_names, name="unlinked_names"),
+    path("inspections/<slug:code>/names/link/", views.link_name, name="link_name"),
     path(
         "inspections/<slug:code>/evidence/<uuid:public_id>/",
         views.evidence_download,

@@ -14,7 +14,7 @@ from findings.workflow import ACTIONS, CONFIRMED_ACTIONS, REVIEW_ACTIONS
 from rectify.confirm import is_confirmed
 from rectify.pages import page_of
 
-from . import filters, review, selectors, services
+from . import filters, names, review, selectors, services
 from .forms import (
     FindingEditForm,
     MeasureDoneForm,
@@ -373,3 +373,47 @@ def dashboard(request, code):
             "board": selectors.dashboard(inspection),
         },
     )
+
+
+@login_required
+def unlinked_names(request, code):
+    """Names kept as text on the inspection's findings, and the form to link each one."""
+    inspection, access = inspection_for(request, code, need="add_members")
+    context = {
+        "inspection": inspection,
+        "access": access,
+        "names": names.unlinked_names(inspection),
+        "people": people_of_organisation(inspection.organisation),
+    }
+    return render(request, "ledger/unlinked_names.html", context)
+
+
+@login_required
+@require_POST
+def link_name(request, code):
+    inspection, _access = inspection_for(request, code, need="add_members")
+    name = (request.POST.get("name") or "").strip()
+    chosen = request.POST.get("user") or ""
+    people = people_of_organisation(inspection.organisation)
+    user = people.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if not name or user is None:
+        messages.error(request, _("Choose a name and the member to link it to."))
+        return redirect("ledger:unlinked_names", code)
+    try:
+        changed, kept = names.name_link(
+            inspection=inspection, name=name, user=user, by=request.user
+        )
+    except names.NameLinkError as error:
+        messages.error(request, str(error))
+        return redirect("ledger:unlinked_names", code)
+    messages.success(
+        request,
+        _("“%(name)s” is now %(user)s on %(count)d findings.")
+        % {"name": name, "user": user, "count": len(changed)},
+    )
+    if kept:
+        messages.warning(
+            request,
+            _("%(count)d signed-off findings keep the name as text.") % {"count": kept},
+        )
+    return redirect("ledger:unlinked_names", code)

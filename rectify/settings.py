@@ -218,6 +218,9 @@ PASSWORD_MIN_CLASSES = envint("PASSWORD_MIN_CLASSES", "3")
 PASSWORD_HISTORY_COUNT = envint("PASSWORD_HISTORY_COUNT", "5")
 # Older passwords must be changed at the next request (0: they never expire).
 PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", "90")
+# A person created without a password (a name in an imported ledger) sets one through a
+# signed, single-use link that works this many days (accounts.FirstLoginLink).
+FIRST_LOGIN_LINK_DAYS = envint("FIRST_LOGIN_LINK_DAYS", "7")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,6 +7,7 @@ apostrophe the writer put before formula-like text is taken off again.
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 from openpyxl.utils.datetime import from_excel
 
@@ -23,8 +24,16 @@ DATE_RES = [
 NUMBER_RE = re.compile(r"^[（(]?(\d+)[)）]?[.、]?$")
 
 
+STRIPPED = " \t\n\r\u3000\u00a0"
+
+
 def clean_text(value):
     """Cell text with stray whitespace removed; numbers as written."""
+    if value.__class__ is str:  # the common case, kept short: it runs for every cell
+        text = value.strip(STRIPPED)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return unneutralise(text) if text[:1] == "'" else text
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -38,6 +47,7 @@ def clean_text(value):
     return unneutralise(text)
 
 
+@lru_cache(maxsize=8192, typed=True)  # names, words and titles repeat down a ledger
 def compact(value):
     """Text for matching names and labels: full-width folded, no whitespace at all."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", clean_text(value)))

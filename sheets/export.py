@@ -11,14 +11,15 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 
-from findings.models import Finding, FindingKind, Measure
+from findings.models import Finding, FindingKind, Measure, ProblemCategory
 
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, new_workbook
 
-KEYS = list(COLUMNS)
+KEYS = [key for key in COLUMNS if key != "category"]
 # Columns that belong to the finding, merged over its measure rows.
 FINDING_KEYS = (
     "number",
+    "category",
     "statement",
     "detail",
     "leader",
@@ -52,7 +53,7 @@ def ledger_rows(inspection):
     """(area, finding, rows) for every finding in ledger order; a row is {key: value}."""
     findings = (
         Finding.objects.filter(area__inspection=inspection)
-        .select_related("area", "responsible_leader", "responsible_person")
+        .select_related("area", "category", "responsible_leader", "responsible_person")
         .prefetch_related("co_responsible")
         .order_by("area__position", "number")
     )
@@ -67,6 +68,7 @@ def ledger_rows(inspection):
         base = {
             "number": finding.number,
             "area": finding.area.title,
+            "category": finding.category.name if finding.category else "",
             "statement": finding.statement,
             "detail": finding.detail,
             "leader": _names(finding.responsible_leader, finding.responsible_leader_text),
@@ -97,15 +99,28 @@ def _merge_down(merges, ws, column, first, last):
         merges.append(MergedCellRange(ws, coord))
 
 
+def export_keys(inspection):
+    """The columns of the inspection's ledger: 问题分类 after 问题方面 where the office of
+    its round keeps categories (or a finding has one)."""
+    has_categories = (
+        inspection.round_id
+        and ProblemCategory.objects.filter(office__rounds=inspection.round_id).exists()
+    ) or Finding.objects.filter(area__inspection=inspection, category__isnull=False).exists()
+    if not has_categories:
+        return KEYS
+    return [*KEYS[:2], "category", *KEYS[2:]]
+
+
 def export_workbook(inspection, *, progress=None):
     """The inspection's ledger as an openpyxl Workbook; `progress(done, total)` is called
     every PROGRESS_EVERY findings."""
     workbook, sheet = new_workbook("整改台账")
     ws = sheet.ws
-    sheet.title(TITLE_ROW, f"{inspection.organisation.name}巡察整改台账", len(KEYS))
-    sheet.header(HEADER_ROW, KEYS)
-    sheet.widths(KEYS)
-    column = {key: index for index, key in enumerate(KEYS, start=1)}
+    keys = export_keys(inspection)
+    sheet.title(TITLE_ROW, f"{inspection.organisation.name}巡察整改台账", len(keys))
+    sheet.header(HEADER_ROW, keys)
+    sheet.widths(keys)
+    column = {key: index for index, key in enumerate(keys, start=1)}
     merges = []
     row = HEADER_ROW + 1
     area_start, current_area = row, None
@@ -119,13 +134,14 @@ def export_workbook(inspection, *, progress=None):
             area_start, current_area = row, area
         first = row
         for index, values in enumerate(rows):
-            for key in KEYS:
+            for key in keys:
                 if index and key in FINDING_KEYS + ("area",):
                     continue  # covered by the merged cell above
                 sheet.write(row, column[key], values[key])
             row += 1
         for key in FINDING_KEYS:
-            _merge_down(merges, ws, column[key], first, row - 1)
+            if key in column:
+                _merge_down(merges, ws, column[key], first, row - 1)
     if current_area is not None:
         _merge_down(merges, ws, column["area"], area_start, row - 1)
     # Added in one go: ws.merge_cells compares every new range with all earlier ones,

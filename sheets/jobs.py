@@ -28,6 +28,7 @@ from rectify.storage import local_copy
 
 from .apply import import_ledger
 from .errors import ImportRefused, LedgerFileError
+from .members import add_members
 from .models import ImportJob, ImportState
 from .planner import plan_import
 from .reader import MAX_FILE_BYTES, check_file, read_ledger
@@ -105,16 +106,20 @@ def discard_stale_uploads():
         _discard_file(job)
 
 
-def confirm_import(*, job, by):
-    """Write the checked file into the inspection (now, or in the background)."""
+def confirm_import(*, job, by, new_members=()):
+    """Write the checked file into the inspection (now, or in the background), adding
+    the people of `new_members` (sheets.members.chosen_members) to the unit first."""
     _refuse_unless_importer(by, job.inspection)
+    if new_members and not Access.of(by).may_add_members(job.inspection):
+        raise ImportNotPermitted
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.state != ImportState.READY or job.report.get("counts", {}).get("errors"):
             raise ImportStateError(job.state)
         job.state = ImportState.APPLYING
         job.progress = 0
-        job.save(update_fields=["state", "progress", "updated_at"])
+        job.new_members = list(new_members)
+        job.save(update_fields=["state", "progress", "new_members", "updated_at"])
     background.enqueue(apply_job, str(job.pk), by.pk if by else None)
     job.refresh_from_db()
     return job
@@ -148,7 +153,7 @@ def _run(job_id, expected, step):
     """Read the job's file and run `step(job, sheet)` -> (state, report) in one transaction
     with the job's new state; never raises. Does nothing to a job no longer `expected`
     (the sweep took it for dead)."""
-    job = ImportJob.objects.select_related("inspection").get(pk=job_id)
+    job = ImportJob.objects.select_related("inspection__organisation").get(pk=job_id)
     if job.state != expected:
         return
     try:
@@ -193,12 +198,14 @@ def apply_job(job_id, by_id):
 
     def apply(job, sheet):
         try:
-            plan = import_ledger(
-                inspection=job.inspection, sheet=sheet, filename=job.filename, by=by
-            )
+            with transaction.atomic():  # the people added go too if the import is refused
+                added = add_members(job=job, by=by)
+                plan = import_ledger(
+                    inspection=job.inspection, sheet=sheet, filename=job.filename, by=by
+                )
         except ImportRefused as refused:
             # The ledger changed since the preview: show the new plan with its errors.
             return ImportState.READY, refused.plan.summary()
-        return ImportState.DONE, plan.summary()
+        return ImportState.DONE, plan.summary() | {"added_members": added}
 
     _run(job_id, ImportState.APPLYING, apply)

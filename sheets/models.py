@@ -42,6 +42,9 @@ class ImportJob(models.Model):
     progress = models.PositiveIntegerField(_("rows read"), default=0)
     total = models.PositiveIntegerField(_("rows"), default=0)
     report = models.JSONField(default=dict)
+    # Chosen on confirming: names of the file to add to the unit as members, each
+    # {"name", "role", "email"} (sheets.people_on_confirm).
+    new_members = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("ledger import")

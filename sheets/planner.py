@@ -5,19 +5,31 @@ without writing anything; `apply.import_ledger` makes the plan again under the
 inspection's lock and writes it.
 """
 
-from dataclasses import dataclass, field
+import re
+from functools import lru_cache
 
 from django.conf import settings
 
 from findings import editing
-from findings.models import Area, Finding, FindingKind, Inspection, Measure, Status, User
+from findings.models import (
+    Area,
+    Finding,
+    FindingKind,
+    Measure,
+    ProblemCategory,
+    Status,
+    User,
+)
+from rectify.batch import collection_paused
 
 from .cells import area_key, clean_text, compact, parse_deadline, parse_number
 from .people import join_names, split_names
-from .reader import Sheet, SheetFinding
+from .plan import Change, ImportPlan, PlannedFinding
 from .words import DONE_STATUSES, kind_of, status_of
 from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS
 
+MEASURE_COLUMNS = ("id", "finding_id", "position", "text", "owner_id", "owner_text", "deadline",
+                   "done_on")  # fmt: skip
 # Fields of a finding that the sheet can set, with the column each one comes from.
 FINDING_FIELDS = {
     "statement": "statement",
@@ -30,110 +42,10 @@ FINDING_FIELDS = {
     "deadline": "deadline",
     "kind": "kind",
     "result": "result",
+    "category": "category",
 }
-
-
-@dataclass
-class Change:
-    field: str  # the column's header, as in the sheet
-    old: str
-    new: str
-
-
-@dataclass
-class PlannedFinding:
-    source: SheetFinding
-    finding: Finding  # unsaved for a creation; the updated copy for an update
-    area_title: str
-    changes: list = field(default_factory=list)
-    new_measures: list = field(default_factory=list)  # unsaved Measure, finding set later
-    changed_measures: list = field(default_factory=list)
-    changed_fields: set = field(default_factory=set)
-    history_notes: list = field(default_factory=list)  # kept in the change reason
-    co_responsible: set | None = None  # user ids to set, None: unchanged
-
-
-@dataclass
-class ImportPlan:
-    inspection: Inspection
-    sheet: Sheet
-    new_areas: list = field(default_factory=list)
-    to_create: list = field(default_factory=list)
-    to_update: list = field(default_factory=list)
-    unchanged: list = field(default_factory=list)
-    missing: list = field(default_factory=list)  # Findings not in the file
-    errors: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)  # RowError that do not stop the import
-    notes: list = field(default_factory=list)
-    readings: dict = field(default_factory=dict)  # (header, word) → [label, rows]
-    unknown_people: dict = field(default_factory=dict)  # name as written → [rows]
-    claims: int = 0  # new findings the sheet says are done, imported awaiting sign-off
-
-    @property
-    def has_changes(self):
-        return bool(self.new_areas or self.to_create or self.to_update)
-
-    def claim_notes(self):
-        notes = []
-        if self.unknown_people:
-            names = join_names(list(self.unknown_people)[:50])
-            notes.append(
-                f"{len(self.unknown_people)} 个姓名在本单位没有账号（{names}）："
-                "照常导入，姓名作为文字保存在问题上，可稍后关联账号。"
-            )
-        if not self.claims:
-            return notes
-        return notes + [
-            f"{self.claims} 个新问题在表中标为已完成或已销号：导入为“待销号”，"
-            "须由领导核实后销号，导入不会销号。"
-        ]
-
-    def summary(self, limit=200):
-        """A JSON-able account of the plan for the preview page and the command."""
-
-        def finding_row(planned):
-            f = planned.finding
-            return {
-                "row": planned.source.row,
-                "area": planned.area_title,
-                "number": f.number,
-                "statement": f.statement,
-                "measures": len(planned.source.measures),
-                "changes": [vars(c) for c in planned.changes],
-            }
-
-        return {
-            "rows": self.sheet.rows,
-            "header_row": self.sheet.header_row,
-            "counts": {
-                "create": len(self.to_create),
-                "update": len(self.to_update),
-                "unchanged": len(self.unchanged),
-                "missing": len(self.missing),
-                "errors": len(self.errors),
-                "warnings": len(self.warnings),
-                "new_areas": len(self.new_areas),
-            },
-            "new_areas": [area.title for area in self.new_areas],
-            "create": [finding_row(p) for p in self.to_create[:limit]],
-            "update": [finding_row(p) for p in self.to_update[:limit]],
-            "unchanged": [finding_row(p) for p in self.unchanged[:limit]],
-            "missing": [
-                {"area": f.area.title, "number": f.number, "statement": f.statement}
-                for f in self.missing[:limit]
-            ],
-            "errors": [e.as_dict() for e in self.errors],
-            "warnings": [w.as_dict() for w in self.warnings[:1000]],
-            "unknown_people": [
-                {"name": name, "rows": rows[:20], "count": len(rows)}
-                for name, rows in self.unknown_people.items()
-            ],
-            "readings": [
-                {"header": header, "word": word, "read_as": label, "rows": rows}
-                for (header, word), (label, rows) in self.readings.items()
-            ],
-            "notes": self.sheet.notes + self.notes + self.claim_notes(),
-        }
+# Fields of a finding that point at another row, set by id (plan_creation).
+RELATION_FIELDS = ("responsible_leader", "responsible_person", "category")
 
 
 def _people_index(inspection):
@@ -150,6 +62,11 @@ def text_limit(field_name):
     """The most characters a finding's field may hold: its column's, or the notice's bound."""
     if field_name == "result":
         return settings.FINDING_TEXT_MAX_CHARS
+    return _column_limit(field_name)
+
+
+@lru_cache
+def _column_limit(field_name):
     return Finding._meta.get_field(field_name).max_length
 
 
@@ -159,24 +76,39 @@ class _Planner:
         self.plan = ImportPlan(inspection=inspection, sheet=sheet)
         self.people = _people_index(inspection)
         self.users_by_id = {u.pk: u for users in self.people.values() for u in users}
-        self.areas = {area_key(a.title): a for a in inspection.areas.all()}
+        areas = list(inspection.areas.all())
+        self.areas = {area_key(a.title): a for a in areas}
+        self.areas_by_id = {a.pk: a for a in areas}
         self.may_create_areas = not self.areas
-        self.existing = {
-            (f.area_id, f.number): f
-            for f in Finding.objects.filter(area__inspection=inspection).select_related("area")
-        }
+        self.existing = {}
+        area_field = Finding._meta.get_field("area")
+        for finding in Finding.objects.filter(area__inspection=inspection):
+            area_field.set_cached_value(finding, self.areas_by_id[finding.area_id])
+            self.existing[(finding.area_id, finding.number)] = finding
+        # Measures as rows: a Measure is made only for one that changes (plan_measures).
         self.measures = {}
-        for measure in Measure.objects.filter(finding__area__inspection=inspection).order_by(
-            "finding_id", "position"
+        for row in (
+            Measure.objects.filter(finding__area__inspection=inspection)
+            .order_by("finding_id", "position")
+            .values_list(*MEASURE_COLUMNS)
         ):
-            self.measures.setdefault(measure.finding_id, []).append(measure)
+            self.measures.setdefault(row[1], []).append(row)
         self.co = {}
         through = Finding.co_responsible.through
         for finding_id, user_id in through.objects.filter(
             finding__area__inspection=inspection
         ).values_list("finding_id", "user_id"):
             self.co.setdefault(finding_id, set()).add(user_id)
+        # 问题分类: the list of the office whose round the inspection belongs to.
+        office_categories = (
+            ProblemCategory.objects.filter(office__rounds=inspection.round_id)
+            if inspection.round_id
+            else ProblemCategory.objects.none()
+        )
+        self.categories_by_id = {c.pk: c for c in office_categories}
+        self.categories = {_category_key(c.name): c for c in self.categories_by_id.values()}
         self.seen = {}
+        self.split = {}  # cell text → its names (split_names)
         self.matched = set()
         self.has = set(sheet.columns)
 
@@ -199,7 +131,12 @@ class _Planner:
         The users are None where the first name has no account, so that users[0] is
         the person named first or nobody."""
         users, unlinked = [], []
-        for index, (name, written) in enumerate(split_names(value, self.people)):
+        names = self.split.get(value) if value.__class__ is str else None
+        if names is None:
+            names = split_names(value, self.people)
+            if value.__class__ is str:
+                self.split[value] = names  # the same few names down the whole sheet
+        for index, (name, written) in enumerate(names):
             found = self.people.get(name)
             if found and len(found) > 1:
                 self.error(row, key, value, f"本单位有多人名为“{written}”，无法确定是谁")
@@ -207,6 +144,8 @@ class _Planner:
             if not found:
                 unlinked.append(written)
                 self.plan.unknown_people.setdefault(written, []).append(row)
+                if key == "leader":
+                    self.plan.unknown_leaders.add(written)
                 if index == 0:
                     users.append(None)
                 continue
@@ -304,6 +243,26 @@ class _Planner:
             self.read_as("status", value, STATUS_LABELS[status])
         return status
 
+    def category(self, source, existing):
+        """The office's category the cell names; None for an empty cell. An unknown word
+        is a warning (kept in the history note) and leaves the category as it was."""
+        value = source.cells["category"]
+        word = _category_key(value)
+        if not word:
+            return None
+        found = self.categories.get(word)
+        if found is not None:
+            return found
+        if self.categories:
+            names = "、".join(c.name for c in self.categories.values())
+            message = f"不是本轮巡察办的问题分类（{names}），未导入分类"
+        else:
+            message = "本次巡察不属于巡察办的轮次，没有问题分类可选，未导入分类"
+        self.warn(source, "category", value, message)
+        if existing is None or existing.category_id is None:
+            return None
+        return self.categories_by_id.get(existing.category_id) or existing.category
+
     def values(self, source, existing):
         """The finding's fields as the sheet gives them, or None after an error."""
         cells, row = source.cells, source.row
@@ -332,6 +291,8 @@ class _Planner:
         co_ids = {u.pk for u in co if u not in chosen}
         values["kind"], values["deadline"] = self.kind_and_deadline(source, existing)
         values["status"] = self.status(source)
+        if "category" in self.has:
+            values["category"] = self.category(source, existing)
         if "person" in self.has:
             for measure in source.measures:
                 if measure.row == row:
@@ -400,7 +361,15 @@ class _Planner:
         planned.co_responsible = values.pop("co_responsible") or None
         # The deadline an import gives a new finding is the one committed to.
         values["original_deadline"] = values.get("deadline")
-        finding = Finding(area=area, number=number, status=status or Status.NOT_STARTED, **values)
+        for name in RELATION_FIELDS:
+            if name in values:  # ids, not objects: no relation checks for each of them
+                target = values.pop(name)
+                values[f"{name}_id"] = target.pk if target else None
+        # The area may be new: apply sets area_id once it is written.
+        planned.area = area
+        finding = Finding(
+            area_id=area.pk, number=number, status=status or Status.NOT_STARTED, **values
+        )
         planned.finding = finding
         for position, measure in enumerate(source.measures, start=1):
             planned.new_measures.append(_new_measure(finding, position, measure))
@@ -413,7 +382,7 @@ class _Planner:
         co_new, co_old = values.pop("co_responsible"), self.co.get(existing.pk, set())
         self.keep_deadline(source, existing, values)
         if co_new is not None and co_new != co_old:
-            planned.co_responsible = co_new
+            planned.co_responsible, planned.co_before = co_new, co_old
             planned.changes.append(
                 Change("共同责任人", self.user_names(co_old), self.user_names(co_new))
             )
@@ -425,8 +394,9 @@ class _Planner:
             model_field = Finding._meta.get_field(field_name)
             old = getattr(existing, model_field.attname)
             if model_field.is_relation:
-                old, new_value = self.users_by_id.get(old), (new.pk if new else None)
-                same = (old.pk if old else None) == new_value
+                targets = self.categories_by_id if field_name == "category" else self.users_by_id
+                same = old == (new.pk if new else None)
+                old = targets.get(old)
             else:
                 same = old == new
             if not same:
@@ -449,7 +419,10 @@ class _Planner:
             self.plan.unchanged.append(planned)
             return
         try:
-            editing.refuse_if_signed_off(existing)
+            if {c.field for c in planned.changes} != {COLUMNS["category"]}:
+                # Filing under a category is no content: allowed after the sign-off too
+                # (as oversight.services.set_category allows it).
+                editing.refuse_if_signed_off(existing)
         except editing.SignedOff:
             changed = "、".join(change.field for change in planned.changes)
             self.error(
@@ -500,22 +473,27 @@ class _Planner:
                 planned.new_measures.append(_new_measure(finding, position, measure))
                 planned.changes.append(Change(f"{MEASURE_CHANGE}{position}", "", measure.text))
                 continue
-            old = current[position - 1]
+            row = current[position - 1]
+            text, owner_id, owner_text = row[3], row[4], row[5]
             owner_changed = has_person and (
-                (old.owner_id or person_before)
+                (owner_id or person_before)
                 != (measure.owner.pk if measure.owner else finding.responsible_person_id)
-                or old.owner_text != measure.owner_text
+                or owner_text != measure.owner_text
             )
-            if old.text != measure.text or owner_changed:
-                shown_old = old.text
+            if text != measure.text or owner_changed:
+                shown_old = text
                 if owner_changed:
-                    shown_old += f"（{self.users_by_id.get(old.owner_id or person_before, '')}）"
+                    shown_old += f"（{self.users_by_id.get(owner_id or person_before, '')}）"
                 planned.changes.append(
                     Change(f"{MEASURE_CHANGE}{position}", shown_old, measure.text)
                 )
+                old = Measure(**dict(zip(MEASURE_COLUMNS, row, strict=True)))
                 old.text = measure.text
                 if owner_changed:
-                    old.owner, old.owner_text = measure.owner, measure.owner_text
+                    old.owner_id, old.owner_text = (
+                        measure.owner.pk if measure.owner else None,
+                        measure.owner_text,
+                    )
                 planned.changed_measures.append(old)
         if len(current) > len(planned.source.measures) and planned.source.measures:
             self.plan.notes.append(
@@ -532,12 +510,23 @@ def _is_frozen_change(change):
     return change.field == COLUMNS["result"] or change.field.startswith(MEASURE_CHANGE)
 
 
+def _category_key(value):
+    return CATEGORY_NOISE_RE.sub("", compact(value))
+
+
+# A category as written with its list's number or marks: "1.选人用人" / "（一）党的建设".
+CATEGORY_NOISE_RE = re.compile(
+    r"^[（(][一二三四五六七八九十\d]+[)）]|^[一二三四五六七八九十\d]+[.、．]|[·•・]"
+)
+
+
 def _new_measure(finding, position, measure):
+    """An unsaved measure; for a finding being created, apply sets finding_id later."""
     return Measure(
-        finding=finding,
+        finding_id=finding.pk,
         position=position,
         text=measure.text,
-        owner=measure.owner,
+        owner_id=measure.owner.pk if measure.owner else None,
         owner_text=measure.owner_text,
     )
 
@@ -552,4 +541,5 @@ def _shown(value, field_name):
 
 def plan_import(*, inspection, sheet):
     """Compare the sheet with the inspection; nothing is written."""
-    return _Planner(inspection, sheet).run()
+    with collection_paused():
+        return _Planner(inspection, sheet).run()

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from openpyxl.utils import get_column_letter
 
+from rectify.batch import collection_paused
+
 from .cells import clean_text
 from .errors import LedgerFileError, RowError
 from .formats import MAX_FILE_BYTES, check_file  # noqa: F401 (the jobs use them)
@@ -77,16 +79,25 @@ class Sheet:
 def find_header(number, values):
     """(row number, {key: column}, {column: ignored header}, {key: header}) or None."""
     columns, extra, headers = {}, {}, {}
+    categories = []  # columns headed by a category word, in order
     for index, value in enumerate(values, start=1):
         text = clean_text(value)
         if not text:
             continue
         key = header_key(value)
-        if key and key not in columns:
+        if key == "category":
+            categories.append((index, text))
+        elif key and key not in columns:
             columns[key] = index
             headers[key] = text
         else:
             extra[index] = text
+    if categories and "area" not in columns:
+        # 问题类别 where 问题方面 belongs: many ledgers group their findings so.
+        columns["area"], headers["area"] = categories.pop(0)
+    if categories:
+        columns["category"], headers["category"] = categories.pop(0)
+    extra.update(categories)
     if all(key in columns for key in REQUIRED):
         return number, columns, extra, headers
     return None
@@ -100,7 +111,8 @@ def read_ledger(path, *, progress=None):
     """
     kind = check_file(path)
     try:
-        return _read(path, kind, progress)
+        with collection_paused():
+            return _read(path, kind, progress)
     except LedgerFileError:
         raise
     except Exception as exc:  # the parser raises many kinds for a broken file
@@ -169,16 +181,39 @@ def _read(path, kind, progress):
     return sheet
 
 
+def merges_too_large(source):
+    return LedgerFileError(
+        f"工作表「{source.title}」的合并单元格覆盖的范围过大，超过上限，已拒绝。"
+    )
+
+
 def _merge_maps(source, header_row, columns):
-    """For covered cells of merged ranges in the wanted columns: (row, col) → anchor.
+    """For covered cells of merged ranges in the wanted columns: {row: {col: anchor}},
+    an anchor being the (row, col) of its range's top left cell.
 
     Ranges are clipped to the used area and their cells counted against the budget,
     so that neither a range down to row 1048576 nor many overlapping ranges do harm.
     """
     wanted = sorted(set(columns.values()))
+    wanted_set = set(wanted)
     covered = {}
     budget = max_cells()
+    last_row = source.last_row
     for c1, r1, c2, r2 in source.merges:
+        if c1 == c2 and r1 > header_row and r1 <= r2 <= last_row:
+            # The usual range: one column merged down over a finding's rows.
+            if c1 not in wanted_set:
+                continue
+            budget -= r2 - r1 + 1
+            if budget < 0:
+                raise merges_too_large(source)
+            for row in range(r1 + 1, r2 + 1):
+                in_row = covered.get(row)
+                if in_row is None:
+                    covered[row] = {c1: (r1, c1)}
+                else:
+                    in_row[c1] = (r1, c1)
+            continue
         if c2 > MAX_COLUMN or r2 > MAX_ROW or (c2 - c1 + 1) * (r2 - r1 + 1) > budget:
             where = f"{get_column_letter(min(c1, MAX_COLUMN))}{r1}"
             raise LedgerFileError(
@@ -191,13 +226,23 @@ def _merge_maps(source, header_row, columns):
         cols = [col for col in wanted if c1 <= col <= c2]
         budget -= len(cols) * (r2 - r1 + 1)
         if budget < 0:
-            raise LedgerFileError(
-                f"工作表「{source.title}」的合并单元格覆盖的范围过大，超过上限，已拒绝。"
-            )
-        for col in cols:
-            for row in range(r1, r2 + 1):
-                if (row, col) != (r1, c1):
-                    covered[(row, col)] = (r1, c1)
+            raise merges_too_large(source)
+        if not cols:
+            continue
+        anchor = (r1, c1)
+        if c2 > c1:  # the anchor's own row: the range's other columns
+            in_row = covered.get(r1)
+            if in_row is None:
+                in_row = covered[r1] = {}
+            for col in cols:
+                if col != c1:
+                    in_row[col] = anchor
+        for row in range(r1 + 1, r2 + 1):
+            in_row = covered.get(row)
+            if in_row is None:
+                in_row = covered[row] = {}
+            for col in cols:
+                in_row[col] = anchor
     return covered
 
 
@@ -218,11 +263,25 @@ def _is_blank(value):
     return value is None or value == "" or (isinstance(value, str) and not value.strip())
 
 
+def _is_blank_row(cells):
+    for value in cells.values():  # a plain loop: it runs for every row
+        if value is None or value == "" or (value.__class__ is str and not value.strip()):
+            continue
+        return False
+    return True
+
+
 def _read_body(sheet, source, progress):
     columns = sheet.columns
     covered = _merge_maps(source, sheet.header_row, columns)
-    anchors = dict.fromkeys(covered.values())
-    keys = list(columns.items())
+    # Anchor cells by row: {row: {col: value}}, the values filled in as the rows pass.
+    anchors = {}
+    for in_row in covered.values():
+        for row, col in in_row.values():
+            anchors.setdefault(row, {})[col] = None
+    names, indexes = list(columns), [col - 1 for col in columns.values()]
+    key_of = {col: key for key, col in columns.items()}
+    needed = max(columns.values())
     number_col, statement_col = columns["number"], columns["statement"]
     measure_col = columns.get("measure")
     person_col = columns.get("person")
@@ -230,24 +289,22 @@ def _read_body(sheet, source, progress):
     for number, values in source.rows:
         if progress and number % PROGRESS_EVERY == 0:
             progress(number, sheet.rows)
-        cells = {}
-        width = len(values)
-        for key, col in keys:
-            value = values[col - 1] if col <= width else None
-            if covered:
-                anchor = covered.get((number, col))
-                if anchor is not None:
-                    value = anchors[anchor]
-                elif (number, col) in anchors:
-                    anchors[(number, col)] = value
-            cells[key] = value
-        if all(_is_blank(v) for v in cells.values()):
+        if len(values) < needed:
+            values = values + [None] * (needed - len(values))
+        cells = dict(zip(names, [values[i] for i in indexes], strict=True))
+        row_anchors = anchors.get(number)
+        if row_anchors is not None:
+            for col in row_anchors:
+                row_anchors[col] = values[col - 1]
+        row_covered = covered.get(number)
+        if row_covered is not None:
+            for col, (row, anchor_col) in row_covered.items():
+                cells[key_of[col]] = anchors[row][anchor_col]
+        if _is_blank_row(cells):
             continue  # an empty row
         continues = (
-            (number, number_col) in covered
-            or (number, statement_col) in covered
-            or (current is not None and _same_finding(current.cells, cells))
-        )
+            row_covered is not None and (number_col in row_covered or statement_col in row_covered)
+        ) or (current is not None and _same_finding(current.cells, cells))
         if continues and current is not None:
             current.last_row = number
         else:

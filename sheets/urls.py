@@ -21,6 +21,11 @@ urlpatterns = [
         name="import_confirm",
     ),
     path(
+        "inspections/<slug:code>/import/<uuid:job_id>/members/<int:user_id>/link/",
+        views.member_link,
+        name="member_link",
+    ),
+    path(
         "inspections/<slug:code>/import/<uuid:job_id>/errors.xlsx",
         views.import_errors,
         name="import_errors",

@@ -4,17 +4,22 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import members as account_members
 from findings.access import inspection_for
+from findings.models import Role, User
 from rectify.background import JobState
+from rectify.confirm import confirmation_page, is_confirmed
 from rectify.storage import local_copy
 
-from . import exports, jobs
+from . import exports, jobs, members
 from .errors import LedgerFileError, annotated_copy
 from .export import export_workbook, template_workbook
 from .forms import LedgerUploadForm
@@ -126,6 +131,8 @@ def import_job(request, code, job_id):
             "counts": report.get("counts", {}),
             "running": job.state in jobs.RUNNING,
             "form": LedgerUploadForm(),
+            "member_actions": members.ACTIONS,
+            "added": members.added_with_links(report) if access.may_add_members else [],
         },
     )
 
@@ -133,11 +140,72 @@ def import_job(request, code, job_id):
 @login_required
 @require_POST
 def import_confirm(request, code, job_id):
-    job, _access = _job_for_user(request, code, job_id)
+    """Confirm the import; where people are to be added, after a confirmation page."""
+    job, access = _job_for_user(request, code, job_id)
+    chosen, errors = members.chosen_members(request.POST, job.report)
+    if chosen and not access.may_add_members:
+        raise PermissionDenied
+    if errors:
+        for error in errors:
+            messages.error(request, error)
+        return redirect("sheets:import_job", code, job.pk)
+    if chosen and not is_confirmed(request):
+        counts = job.report.get("counts", {})
+        details = [
+            (
+                _("Findings"),
+                _("%(created)s to create, %(updated)s to update")
+                % {"created": counts.get("create", 0), "updated": counts.get("update", 0)},
+            )
+        ] + [
+            (
+                person["name"],
+                _("add as %(role)s, with a first-login link%(email)s")
+                % {
+                    "role": Role(person["role"]).label,
+                    "email": f" → {person['email']}" if person["email"] else "",
+                },
+            )
+            for person in chosen
+        ]
+        return confirmation_page(
+            request,
+            title=_("Confirm the import"),
+            question=_(
+                "The import adds these people to the unit: their accounts stay when the "
+                "import is done."
+            ),
+            details=details,
+            button=_("Import and add the people"),
+            back_url=reverse("sheets:import_job", args=[code, job.pk]),
+        )
     try:
-        jobs.confirm_import(job=job, by=request.user)
+        jobs.confirm_import(job=job, by=request.user, new_members=chosen)
     except jobs.ImportStateError:
         messages.error(request, _("This import cannot be confirmed in its present state."))
+    return redirect("sheets:import_job", code, job.pk)
+
+
+@login_required
+@require_POST
+def member_link(request, code, job_id, user_id):
+    """A new first-login link for a person this import added (the principal's)."""
+    job, access = _job_for_user(request, code, job_id)
+    if not access.may_add_members:
+        raise PermissionDenied
+    added = {person["user_id"] for person in job.report.get("added_members") or []}
+    if user_id not in added or job.state != ImportState.DONE:
+        raise Http404
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        link = account_members.first_login_link_create(user=user, by=request.user)
+    except account_members.MemberError as error:
+        messages.error(request, str(error))
+    else:
+        account_members.email_first_login(
+            user=user, link=link, organisation=job.inspection.organisation
+        )
+        messages.success(request, _("A new first-login link for %(name)s.") % {"name": user})
     return redirect("sheets:import_job", code, job.pk)
 
 

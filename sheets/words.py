@@ -14,7 +14,10 @@ from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS
 
 HEADER_WORDS = {
     "number": ["编号", "序", "问题序号", "问题编号"],
-    "area": ["问题类别", "问题类型", "问题分类", "问题领域", "方面", "类别", "板块"],
+    "area": ["问题领域", "方面", "板块"],
+    # A ledger without a 问题方面 column groups its findings under one of these: then
+    # the first of them is read as the area (reader.find_header).
+    "category": ["问题类别", "问题类型", "分类", "类别", "问题分类名称"],
     "statement": ["问题清单", "存在问题", "问题描述", "巡察发现问题", "反馈问题", "问题名称",
                   "问题内容", "主要问题"],
     "detail": ["具体表现", "主要表现", "问题表现", "具体问题", "问题具体表现", "表现形式"],

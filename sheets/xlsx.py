@@ -19,6 +19,7 @@ from findings.models import FindingKind, Status
 COLUMNS = {
     "number": "序号",
     "area": "问题方面",
+    "category": "问题分类",  # the office's category list (findings.offices.ProblemCategory)
     "statement": "问题",
     "detail": "具体表现",
     "measure": "整改措施",
@@ -33,6 +34,7 @@ COLUMNS = {
 WIDTHS = {
     "number": 6,
     "area": 24,
+    "category": 14,
     "statement": 36,
     "detail": 36,
     "measure": 40,

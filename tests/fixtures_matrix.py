@@ -8,6 +8,7 @@ from django.apps import apps
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from accounts.members import first_login_path, member_create
 from findings.models import Finding, Measure, Status
 from ledger import extensions
 from ledger.evidence import check_upload
@@ -137,4 +138,15 @@ def build_world(unit, outsider, administrators, district, other_district, tmp_pa
     w.job_file_bytes = (tmp_path / "台账.xlsx").read_bytes()
     assert ImportJob.objects.get(pk=w.job.pk).report.get("errors")
     assert not ImportJob.objects.get(pk=w.good_job.pk).report.get("errors")
+    # A person an import added to the unit, not yet logged in: their first-login link.
+    w.newcomer, link = member_create(
+        organisation=unit.organisation, display_name="档案员", role="staff", by=unit.principal,
+        reason="导入台账时添加",
+    )  # fmt: skip
+    w.first_login_path = first_login_path(link)
+    Finding.objects.filter(pk=w.finding.pk).update(responsible_person_text="档案员")
+    w.done_job = ImportJob.objects.create(
+        inspection=unit.inspection, filename="台账.xlsx", stored_name="done.xlsx", state="done",
+        report={"added_members": [{"name": "档案员", "role": "staff", "user_id": w.newcomer.pk}]},
+    )  # fmt: skip
     return w

@@ -228,11 +228,33 @@ MATRIX = {
         )
     ],
     "sheets:import_errors": [("get", _job_url("sheets:import_errors"), None, IMPORTERS_GET)],
+    # A new first-login link for a person the import added: the principal's.
+    "sheets:member_link": [
+        (
+            "post",
+            lambda w: reverse("sheets:member_link", args=[w.code, w.done_job.pk, w.newcomer.pk]),
+            None,
+            PRINCIPAL_POST,
+        )
+    ],
+    # Reached without logging in: the signed link is the key.
+    "accounts:first_login": [("get", lambda w: w.first_login_path, None, _statuses(200))],
     "ledger:my_work": [("get", lambda w: reverse("ledger:my_work"), None, EVERYONE)],
     "ledger:notifications_read": [
         ("post", lambda w: reverse("ledger:notifications_read"), None, _statuses(302))
     ],
     "ledger:dashboard": [("get", _inspection_url("ledger:dashboard"), None, MEMBERS)],
+    "ledger:unlinked_names": [
+        ("get", _inspection_url("ledger:unlinked_names"), None, PRINCIPAL_GET)
+    ],
+    "ledger:link_name": [
+        (
+            "post",
+            _inspection_url("ledger:link_name"),
+            lambda w: {"name": "档案员", "user": w.newcomer.pk},
+            PRINCIPAL_POST,
+        )
+    ],
     "ledger:evidence_download": [
         (
             "get",

@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from findings.models import Inspection
+from findings.models import Inspection, User
 from sheets.apply import import_ledger
 from sheets.errors import ImportRefused, LedgerFileError, RowError
 from sheets.planner import plan_import
@@ -18,19 +18,32 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--inspection", required=True, help="the inspection's code")
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="who imports (recorded in the history and the ledger; co-responsible "
+            "people are told only when someone is named)",
+        )
 
-    def handle(self, path, inspection, dry_run, **options):
+    def handle(self, path, inspection, dry_run, by=None, **options):
         try:
             inspection = Inspection.objects.select_related("organisation").get(code=inspection)
         except Inspection.DoesNotExist as exc:
             raise CommandError(f"没有代码为 {inspection} 的巡察。") from exc
+        if by is not None:
+            username = by
+            by = User.objects.filter(
+                username=username, memberships__organisation=inspection.organisation_id
+            ).first()
+            if by is None:
+                raise CommandError(f"{username} 不是本单位的成员。")
         filename = os.path.basename(path)
         try:
             sheet = read_ledger(path)
             if dry_run:
                 plan = plan_import(inspection=inspection, sheet=sheet)
             else:
-                plan = import_ledger(inspection=inspection, sheet=sheet, filename=filename)
+                plan = import_ledger(inspection=inspection, sheet=sheet, filename=filename, by=by)
         except LedgerFileError as exc:
             raise CommandError(f"{filename}：{exc.message}未导入任何内容。") from exc
         except ImportRefused as refused:
