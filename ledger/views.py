@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from findings.selectors import finding_history, people_of_organisation
 from findings.workflow import ACTIONS
 
 from . import selectors, services
+from .evidence_response import evidence_response
 from .forms import (
     FindingEditForm,
     MeasureDoneForm,
@@ -332,18 +333,7 @@ def evidence_download(request, code, public_id):
     evidence = get_object_or_404(
         Evidence, public_id=public_id, entry__finding__area__inspection=inspection
     )
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence, download="download" in request.GET)
 
 
 # --- 我的工作 and the dashboard ------------------------------------------------------------------
