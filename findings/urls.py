@@ -12,4 +12,5 @@ urlpatterns = [
         views.finding_category,
         name="finding_category",
     ),
+    path("inspections/<slug:code>/print/", views.ledger_print, name="ledger_print"),
 ]

@@ -342,6 +342,9 @@ LOGGING = {
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024))  # per file
 EVIDENCE_TYPES = envlist("EVIDENCE_TYPES", "pdf,ofd,doc,docx,xls,xlsx,jpg,png,zip")
 REMINDER_DUE_SOON_DAYS = envint("REMINDER_DUE_SOON_DAYS", "10")
+# The ledger's print view (issue 15): all rows of the current filter, up to this many;
+# the page says when it stops and asks for a narrower filter.
+PRINT_MAX_FINDINGS = envint("PRINT_MAX_FINDINGS", "1000")
 
 # The notice (issue 16): bounds that keep one render of the PDF to a few seconds (about
 # 80 µs a character and 3 ms a finding on the benchmark machine; the seed notice has 5,000

@@ -187,6 +187,7 @@ MATRIX = {
             CLASSIFY,
         )
     ],
+    "findings:ledger_print": [("get", _inspection_url("findings:ledger_print"), None, MEMBERS)],
     "findings:finding_detail": [("get", _finding_url("findings:finding_detail"), None, MEMBERS)],
     "sheets:ledger_export": [
         ("get", _inspection_url("sheets:ledger_export"), None, MEMBERS),
