@@ -3,6 +3,7 @@ bounded, without navigation or forms; the print stylesheet for A4 landscape; the
 labels every ledger cell carries for phones (issue 15.7)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -85,7 +86,7 @@ def test_every_cell_of_the_ledger_list_carries_its_column_label(client, unit):
 
 
 def test_the_print_stylesheet_is_a4_landscape_and_hides_navigation_and_forms():
-    css = open(finders.find("css/print.css"), encoding="utf-8").read()
+    css = Path(finders.find("css/print.css")).read_text(encoding="utf-8")
     assert "@page { size: A4 landscape;" in css
     hidden = css.split("{ display: none !important; }")[0]
     for selector in (".topbar", ".mainnav", ".breadcrumbs", ".filters", "form", "button"):
