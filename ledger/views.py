@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from findings import editing
-from findings.access import access_for, finding_for, inspection_for
-from findings.models import Measure
+from findings.access import SIGN_OFF_ROLES, access_for, finding_for, inspection_for
+from findings.models import Measure, Role
 from findings.selectors import finding_history, people_of_organisation
 from findings.workflow import ACTIONS
 
@@ -21,6 +21,7 @@ from .forms import (
     ProgressForm,
     TransitionForm,
 )
+from .landing import landing
 from .models import Evidence
 
 
@@ -340,9 +341,26 @@ def evidence_download(request, code, public_id):
 
 
 @login_required
+def home(request):
+    """`/`: the principal's unit, the inspector's and the office's units; 我的工作 for
+    everyone else (ledger.landing)."""
+    access = access_for(request)
+    page = landing(access)
+    if page.is_empty:
+        return redirect("ledger:my_work")
+    awaiting = None
+    if Role.PRINCIPAL in access.roles.values():
+        awaiting = selectors.awaiting_sign_off(access).count()
+    return render(request, "ledger/home.html", {"landing": page, "awaiting": awaiting})
+
+
+@login_required
 def my_work(request):
-    work = selectors.my_work(access_for(request))
-    return render(request, "ledger/my_work.html", {"work": work})
+    access = access_for(request)
+    work = selectors.my_work(access)
+    # Only those who may sign something off see what awaits their sign-off.
+    signs_off = bool(SIGN_OFF_ROLES & set(access.roles.values()))
+    return render(request, "ledger/my_work.html", {"work": work, "signs_off": signs_off})
 
 
 @login_required

@@ -181,6 +181,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ledger.context_processors.unread_notifications",
             ],
         },
     },
@@ -199,7 +200,8 @@ DATABASE_ROUTERS = ["rectify.db_roles.MigrationRouter"]
 
 AUTH_USER_MODEL = "findings.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "ledger:my_work"
+# `/` sends each role where its work is (ledger.landing).
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes first: it refuses a locked-out login before the password is checked.

@@ -79,4 +79,4 @@ def test_the_principal_sets_up_the_authenticator_and_logs_in_with_its_code(page,
     page.fill("input[name=code]", f"{totp.token():06d}")
     page.click("#otp-verify-form button[type=submit]")
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "我的工作"
+    assert page.locator("h1").inner_text() == "首页概况"  # the principal's landing page
