@@ -129,12 +129,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "csp",
-    "axes",
+    "rectify.third_party.AxesConfig",  # axes, named in Chinese
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "rectify.third_party.TOTPConfig",  # django_otp.plugins.otp_totp
+    "rectify.third_party.StaticConfig",  # django_otp.plugins.otp_static
     "django_tasks",
-    "django_tasks_db",
+    "rectify.third_party.TasksDBConfig",  # django_tasks_db
     "rectify",
     "findings",
     "accounts",
