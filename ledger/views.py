@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from findings import editing
 from findings.access import SIGN_OFF_ROLES, access_for, finding_for, inspection_for
-from findings.models import Measure, Role
+from findings.models import Measure, Organisation, Role
 from findings.selectors import finding_history, people_of_organisation
 from findings.workflow import ACTIONS
 
@@ -348,10 +348,17 @@ def home(request):
     page = landing(access)
     if page.is_empty:
         return redirect("ledger:my_work")
-    awaiting = None
+    awaiting, managed = None, []
     if Role.PRINCIPAL in access.roles.values():
         awaiting = selectors.awaiting_sign_off(access).count()
-    return render(request, "ledger/home.html", {"landing": page, "awaiting": awaiting})
+        managed = Organisation.objects.filter(
+            pk__in=[unit for unit, role in access.roles.items() if role == Role.PRINCIPAL]
+        )
+    return render(
+        request,
+        "ledger/home.html",
+        {"landing": page, "awaiting": awaiting, "managed": managed},
+    )
 
 
 @login_required
