@@ -119,7 +119,9 @@ def test_a_password_an_administrator_sets_is_temporary_until_the_user_changes_it
         reverse("login"), {"username": unit.staff.username, "password": temporary}, follow=True
     )
     assert response.redirect_chain[-1][0].startswith(CHANGE)
-    assert "您的密码由系统管理员设置，请先设置您自己的密码再继续。" in response.text
+    assert (
+        "系统管理员或本单位主要负责人设置的临时密码，请先设置您自己的密码再继续。" in response.text
+    )
     for url in [reverse("ledger:my_work"), reverse("findings:inspection_list"), "/admin/"]:
         gated = client.get(url)
         assert gated.status_code == 302
