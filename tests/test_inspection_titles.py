@@ -123,3 +123,24 @@ def test_the_admin_lists_inspections_by_title(client, two, administrators):
     client.force_login(administrators["sysadmin"])
     html = _text(client.get(reverse("admin:findings_inspection_changelist")))
     assert FIRST in html and SECOND in html
+
+
+def test_a_notification_on_my_work_names_its_inspection(client, two):
+    from ledger.models import EntryKind, LedgerEntry, Notification
+
+    unit, second, first_finding, second_finding = two
+    for finding in (first_finding, second_finding):
+        entry = LedgerEntry.objects.create(
+            finding=finding,
+            kind=EntryKind.RETURN,
+            author=unit.leader,
+            on_date=date.today(),
+            status_before=Status.SUBMITTED,
+            status_after=Status.IN_PROGRESS,
+            text="缺少佐证",
+        )
+        Notification.objects.create(recipient=unit.staff, entry=entry)
+    client.force_login(unit.staff)
+    html = _text(client.get(reverse("ledger:my_work")))
+    notes = html.split('id="notifications"')[1].split("</section>")[0]
+    assert FIRST in notes and SECOND in notes
