@@ -102,7 +102,8 @@ def export_workbook(inspection, *, progress=None):
     every PROGRESS_EVERY findings."""
     workbook, sheet = new_workbook("整改台账")
     ws = sheet.ws
-    sheet.title(TITLE_ROW, f"{inspection.title} 巡察整改台账", len(KEYS))
+    title = f"{inspection.organisation.name}巡察整改台账（{inspection.particulars}）"
+    sheet.title(TITLE_ROW, title, len(KEYS))
     sheet.header(HEADER_ROW, KEYS)
     sheet.widths(KEYS)
     column = {key: index for index, key in enumerate(KEYS, start=1)}

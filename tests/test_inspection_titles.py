@@ -116,7 +116,7 @@ def test_the_export_title_row_names_the_inspection(client, two):
     client.force_login(unit.staff)
     response = client.get(reverse("sheets:ledger_export", args=[second.code]))
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert workbook.active["A1"].value == f"{SECOND} 巡察整改台账"
+    assert workbook.active["A1"].value == "测试单位巡察整改台账（区委第二巡察组 · 专项巡察 · 2025）"
 
 
 def test_the_admin_lists_inspections_by_title(client, two, administrators):
