@@ -20,6 +20,7 @@ from django.utils import timezone
 from ledger import services as ledger_services
 from ledger.evidence import check_upload
 
+from . import url_matrix_setup
 from .conftest import PASSWORD
 from .fixtures_ledger import PDF, upload
 from .fixtures_matrix import (
@@ -65,6 +66,8 @@ OFFICE_ONLY = _statuses(404, office_director=200, office_clerk=200) | LOGIN
 CLOSE = _statuses(403, **NOT_MEMBERS, office_clerk=403, office_director=302) | LOGIN
 # 问题分类 of a finding: the unit's principal and the office's 督办 staff, nobody else.
 CLASSIFY = _statuses(403, **NOT_MEMBERS, principal=302, office_director=302) | LOGIN
+# Office people read a unit's ledger but are not its members.
+NOT_OFFICE = {"office_director": 404, "office_clerk": 404}
 # Accepted POSTs that need not write a row (the session or a cookie is what changes).
 WRITES_NOTHING_NEEDED = {"logout", "set_language", "ledger:notifications_read"}
 
@@ -150,52 +153,6 @@ def _xlsx_upload(w):
     return {"file": upload("台账.xlsx", w.job_file_bytes)}
 
 
-def _unit_url(name):
-    def build(w):
-        return reverse(name, args=[w.unit.organisation.pk])
-
-    return build
-
-
-def _member_url(name):
-    def build(w):
-        membership = w.unit.staff.memberships.get()
-        return reverse(name, args=[w.unit.organisation.pk, membership.pk])
-
-    return build
-
-
-def _new_member(w):
-    return {"display_name": "新干事", "username": "new-clerk", "role": "staff"}
-
-
-def _role_change(w):
-    membership = w.unit.staff.memberships.get()
-    return {f"m{membership.pk}-role": "leader", "action": "role"}
-
-
-def _new_inspection(w):
-    return {
-        "authority": "区委",
-        "group": "区委第三巡察组",
-        "kind": "routine",
-        "onsite_start": "2025-03-01",
-        "onsite_end": "2025-04-30",
-        "feedback_date": "2025-06-01",
-        "signoff_levels": "1",
-        "areas": "聚焦第一方面\n聚焦第二方面",
-    }
-
-
-def _add_area(w):
-    return {"action": "add_area", "new-title": "聚焦新方面"}
-
-
-# Office people read the unit's ledger but are not its members: its setup pages are not theirs.
-UNIT_PRINCIPAL_GET = PRINCIPAL_GET | {"office_director": 404, "office_clerk": 404}
-UNIT_PRINCIPAL_POST = PRINCIPAL_POST | {"office_director": 404, "office_clerk": 404}
-
-
 # url name → list of (method, url builder, POST data builder or None, expected by person)
 MATRIX = {
     # The principal, the inspector and the office land on their units' summary; the
@@ -243,26 +200,6 @@ MATRIX = {
         )
     ],
     "findings:ledger_print": [("get", _inspection_url("findings:ledger_print"), None, MEMBERS)],
-    # The principal's setup pages: the unit's other members 403, everyone else 404.
-    "findings:unit_setup": [("get", _unit_url("findings:unit_setup"), None, UNIT_PRINCIPAL_GET)],
-    "findings:member_add": [
-        ("post", _unit_url("findings:member_add"), _new_member, UNIT_PRINCIPAL_POST)
-    ],
-    "findings:member_change": [
-        ("post", _member_url("findings:member_change"), _role_change, UNIT_PRINCIPAL_POST),
-    ],
-    # Nothing kept in the session to show: back to the unit's page.
-    "findings:member_added": [
-        ("get", _member_url("findings:member_added"), None, UNIT_PRINCIPAL_POST)
-    ],
-    "findings:inspection_new": [
-        ("get", _unit_url("findings:inspection_new"), None, UNIT_PRINCIPAL_GET),
-        ("post", _unit_url("findings:inspection_new"), _new_inspection, UNIT_PRINCIPAL_POST),
-    ],
-    "findings:inspection_setup": [
-        ("get", _inspection_url("findings:inspection_setup"), None, PRINCIPAL_GET),
-        ("post", _inspection_url("findings:inspection_setup"), _add_area, PRINCIPAL_POST),
-    ],
     "findings:finding_detail": [("get", _finding_url("findings:finding_detail"), None, MEMBERS)],
     "sheets:ledger_export": [
         ("get", _inspection_url("sheets:ledger_export"), None, MEMBERS),
@@ -558,6 +495,16 @@ MATRIX = {
         )
     ],
 }
+# The principal's setup pages (tests/url_matrix_setup.py): the unit's other members 403,
+# everyone else 404.
+MATRIX |= url_matrix_setup.entries(
+    get=PRINCIPAL_GET | NOT_OFFICE,
+    post=PRINCIPAL_POST | NOT_OFFICE,
+    # the office reads the inspection: its setup page refuses them as it refuses members
+    inspection_get=PRINCIPAL_GET,
+    inspection_post=PRINCIPAL_POST,
+    inspection_url=_inspection_url,
+)
 
 
 def project_url_names(patterns=None, namespace=None):
