@@ -73,6 +73,7 @@ def finding_category(request, code, pk):
     return back
 
 
+@login_required
 def ledger_print(request, code):
     """Every row of the ledger's current filter on one page for printing (A4 landscape,
     static/css/print.css), up to PRINT_MAX_FINDINGS rows; the page says when it stops."""
