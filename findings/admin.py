@@ -144,11 +144,16 @@ class AreaInline(admin.TabularInline):
 
 @admin.register(Inspection)
 class InspectionAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["code", "organisation", "group", "kind", "onsite_start", "feedback_date"]
+    list_display = ["title", "code", "authority", "onsite_start", "feedback_date"]
+    list_select_related = ["organisation"]
     list_filter = ["kind", "signoff_levels", "round", "organisation"]
     search_fields = ["code", "organisation__name", "group", "authority"]
     date_hierarchy = "feedback_date"
     inlines = [AreaInline]
+
+    @admin.display(description=_("inspection"), ordering="organisation__name")
+    def title(self, inspection):
+        return inspection.title
 
 
 @admin.register(Area)

@@ -180,7 +180,23 @@ class Inspection(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.organisation} · {self.group} · {self.onsite_start:%Y}"
+        return self.title
+
+    @property
+    def title(self):
+        """The one name of an inspection on every page, mail and export.
+
+        A unit is inspected more than once (by other groups, in other kinds, in other
+        years), so the unit alone does not tell its inspections apart:
+        团区委 · 区委第二巡察组 · 常规巡察 · 2023.
+        """
+        unit = self.organisation.short_name or self.organisation.name
+        return f"{unit} · {self.particulars}"
+
+    @property
+    def particulars(self):
+        """Group, kind and year: what tells the inspections of one unit apart."""
+        return f"{self.group} · {self.get_kind_display()} · {self.onsite_start:%Y}"
 
 
 class Area(models.Model):

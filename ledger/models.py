@@ -160,6 +160,10 @@ class EvidenceType(models.TextChoices):
     ZIP = "zip", "ZIP"
 
 
+# PDF and images open in the browser; the others (Office, OFD, zip) are downloaded.
+VIEWABLE_TYPES = (EvidenceType.PDF, EvidenceType.JPG, EvidenceType.PNG)
+
+
 def evidence_path(instance, filename):
     # A random name without extension: nothing of the uploader's name reaches the disk.
     return f"evidence/{uuid.uuid4().hex}"
@@ -192,6 +196,12 @@ class EvidenceFile(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("evidence is never deleted")
+
+    @property
+    def viewable(self):
+        """Shown in the browser (inline, sandboxed) rather than downloaded: types a
+        browser renders itself, detected from the content at upload (ledger.evidence)."""
+        return self.file_type in VIEWABLE_TYPES
 
 
 class Evidence(EvidenceFile):

@@ -16,7 +16,7 @@ def _line(finding):
     )
     deadline = f"{finding.deadline:%Y-%m-%d}" if finding.deadline else finding.get_kind_display()
     return (
-        f"- {finding.area.inspection.organisation.name} {finding.area.position}.{finding.number} "
+        f"- {finding.area.inspection.title} {finding.area.position}.{finding.number} "
         f"{finding.statement[:60]}（整改时限：{deadline}，{finding.get_status_display()}）\n  {url}"
     )
 

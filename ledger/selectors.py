@@ -321,7 +321,7 @@ def my_work(access, today=None, only=""):
     ]
     notifications = list(
         Notification.objects.filter(recipient=user, read_at__isnull=True)
-        .select_related("entry__finding__area__inspection", "entry__author")
+        .select_related("entry__finding__area__inspection__organisation", "entry__author")
         .order_by("-created_at", "-id")[:20]
     )
     digest = ReminderSent.objects.filter(recipient=user, sent_on=today).first()

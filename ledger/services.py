@@ -406,16 +406,16 @@ def _recipients(entry):
 
 
 SUBJECTS = {
-    EntryKind.SUBMISSION: "【待销号】{finding}",
-    EntryKind.ENDORSEMENT: "【待主要负责人审核】{finding}",
-    EntryKind.RETURN: "【已退回】{finding}",
-    EntryKind.SIGN_OFF: "【已销号】{finding}",
-    EntryKind.SIGN_OFF_ONGOING: "【阶段性销号】{finding}",
-    EntryKind.WITHDRAWAL: "【已撤回销号申请】{finding}",
-    EntryKind.EXTENSION_REQUEST: "【延期申请】{finding}",
-    EntryKind.EXTENSION_APPROVAL: "【延期已批准】{finding}",
-    EntryKind.EXTENSION_REFUSAL: "【延期未批准】{finding}",
-    EntryKind.EXTENSION_WITHDRAWAL: "【已撤回延期申请】{finding}",
+    EntryKind.SUBMISSION: "【待销号】{inspection} {finding}",
+    EntryKind.ENDORSEMENT: "【待主要负责人审核】{inspection} {finding}",
+    EntryKind.RETURN: "【已退回】{inspection} {finding}",
+    EntryKind.SIGN_OFF: "【已销号】{inspection} {finding}",
+    EntryKind.SIGN_OFF_ONGOING: "【阶段性销号】{inspection} {finding}",
+    EntryKind.WITHDRAWAL: "【已撤回销号申请】{inspection} {finding}",
+    EntryKind.EXTENSION_REQUEST: "【延期申请】{inspection} {finding}",
+    EntryKind.EXTENSION_APPROVAL: "【延期已批准】{inspection} {finding}",
+    EntryKind.EXTENSION_REFUSAL: "【延期未批准】{inspection} {finding}",
+    EntryKind.EXTENSION_WITHDRAWAL: "【已撤回延期申请】{inspection} {finding}",
 }
 
 
@@ -433,11 +433,12 @@ def _notify(entry, recipients=None):
     url = settings.SITE_URL.rstrip("/") + reverse(
         "findings:finding_detail", args=[finding.area.inspection.code, finding.pk]
     )
-    subject = SUBJECTS[entry.kind].format(finding=finding)
+    subject = SUBJECTS[entry.kind].format(inspection=finding.area.inspection.title, finding=finding)
     body = "\n".join(
         line
         for line in [
             f"{entry.author}：{entry.get_kind_display()}",
+            f"巡察：{finding.area.inspection.title}",
             f"问题：{finding.area.position}.{finding.number} {finding.statement}",
             f"理由：{entry.text}" if entry.text else "",
             f"整改状态：{finding.get_status_display()}",

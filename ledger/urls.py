@@ -11,6 +11,7 @@ measure = finding + "measures/<int:measure_pk>/"
 # findings:finding_detail (rectify/urls.py).
 in_findings_namespace = [
     path("inspections/<slug:code>/", views.ledger_list, name="inspection_detail"),
+    path("inspections/<slug:code>/print/", views.ledger_print, name="ledger_print"),
     path(finding, views.finding_detail, name="finding_detail"),
 ]
 

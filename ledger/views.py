@@ -1,20 +1,23 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from findings import editing
 from findings.access import access_for, finding_for, inspection_for
-from findings.models import Measure
+from findings.models import Measure, Organisation, Role
 from findings.selectors import people_of_organisation
 from findings.workflow import ACTIONS, CONFIRMED_ACTIONS, REVIEW_ACTIONS
 from rectify.confirm import is_confirmed
 from rectify.pages import page_of
 
 from . import filters, names, review, selectors, services
+from .evidence_response import evidence_response
 from .forms import (
     FindingEditForm,
     MeasureDoneForm,
@@ -22,6 +25,7 @@ from .forms import (
     ProgressForm,
     TransitionForm,
 )
+from .landing import landing
 from .models import Evidence
 from .pages import render_finding
 
@@ -304,18 +308,7 @@ def evidence_download(request, code, public_id):
     evidence = get_object_or_404(
         Evidence, public_id=public_id, entry__finding__area__inspection=inspection
     )
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence, download="download" in request.GET)
 
 
 # --- the ledger list ------------------------------------------------------------------------
@@ -345,11 +338,66 @@ def ledger_list(request, code):
     )
 
 
+@login_required
+def ledger_print(request, code):
+    """Every row of the ledger's current filter on one page for printing (A4 landscape,
+    static/css/print.css), up to PRINT_MAX_FINDINGS rows; the page says when it stops."""
+    inspection, access = inspection_for(request, code)
+    scope = selectors.inspection_scope(inspection)
+    form = filters.FilterForm(request.GET, filters=filters.LEDGER_FILTERS, scope=scope)
+    result = filters.apply(selectors.ledger_findings(scope), form)
+    limit = settings.PRINT_MAX_FINDINGS
+    ids = list(selectors.ledger_order(result.findings)[: limit + 1])
+    return render(
+        request,
+        "findings/ledger_print.html",
+        {
+            "inspection": inspection,
+            "access": access,
+            "form": form,
+            "findings": selectors.rows_of(ids[:limit], scope.today, co_responsible=True),
+            "truncated": len(ids) > limit,
+            "limit": limit,
+            "is_filtered": result.is_filtered,
+            "search": result.text,
+            # the filters in use, named above the table: [(filter label, [option labels])]
+            "chosen": [
+                (facet.filter.label, [o.label for o in facet.options if o.selected])
+                for facet in result.facets
+                if facet.filter.name in result.selected
+            ],
+            "printed_at": timezone.localtime(),
+        },
+    )
+
+
 # --- 我的工作 and the dashboard ------------------------------------------------------------------
 
 
 @login_required
+def home(request):
+    """`/`: the principal's unit, the inspector's and the office's units; 我的工作 for
+    everyone else (ledger.landing)."""
+    access = access_for(request)
+    page = landing(access)
+    if page.is_empty:
+        return redirect("ledger:my_work")
+    awaiting, managed = None, []
+    if Role.PRINCIPAL in access.roles.values():
+        awaiting = selectors.awaiting_sign_off(access).count()
+        managed = Organisation.objects.filter(
+            pk__in=[unit for unit, role in access.roles.items() if role == Role.PRINCIPAL]
+        )
+    return render(
+        request,
+        "ledger/home.html",
+        {"landing": page, "awaiting": awaiting, "managed": managed},
+    )
+
+
+@login_required
 def my_work(request):
+    # Each section shows only when it holds something: staff see no 待我销号 0.
     work = selectors.my_work(access_for(request), only=request.GET.get("only", ""))
     return render(request, "ledger/my_work.html", {"work": work})
 

@@ -5,7 +5,7 @@ from openpyxl.styles import Font
 from sheets.xlsx import SafeSheet, new_workbook
 
 FIGURES = ["问题数", "已完成整改", "阶段性销号", "未销号", "完成率（%）", "逾期", "曾退回"]
-UNIT_HEADER = ["单位", "巡察组", *FIGURES, "督办未办结"]
+UNIT_HEADER = ["巡察", *FIGURES, "督办未办结"]
 CATEGORY_HEADER = ["问题分类", *FIGURES]
 WEEK_HEADER = ["截至", "问题数", "已完成整改", "完成率（%）"]
 
@@ -30,11 +30,8 @@ def dashboard_workbook(board):
     round_ = board.round
     workbook, units = new_workbook("按单位")
     heading = f"{round_.office.name}{round_}整改情况（截至{board.today:%Y年%-m月%-d日}）"
-    unit_rows = [
-        [row.inspection.organisation.name, row.inspection.group, *_figures(row.figures)]
-        for row in board.units
-    ]
-    unit_rows.append(["合计", "", *_figures(board.total)])
+    unit_rows = [[row.inspection.title, *_figures(row.figures)] for row in board.units]
+    unit_rows.append(["合计", *_figures(board.total)])
     _sheet(units, heading, UNIT_HEADER, unit_rows)
     category_rows = [
         [row.category.name if row.category else "未分类", *_figures(row.figures, orders=False)]

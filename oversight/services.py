@@ -139,11 +139,12 @@ def _email_step(order, step):
     if not emails:
         return
     url = settings.SITE_URL.rstrip("/") + reverse("oversight:order_detail", args=[order.public_id])
-    subject = f"【督办·{step.get_kind_display()}】{order.inspection.organisation.name}"
+    subject = f"【督办·{step.get_kind_display()}】{order.inspection.title}"
     body = "\n".join(
         line
         for line in [
             f"{step.author}：{step.get_kind_display()}",
+            f"巡察：{order.inspection.title}",
             f"督办事项：{order.text}",
             f"说明：{step.text}" if step.text and step.kind != StepKind.ISSUE else "",
             f"回复期限：{order.reply_deadline:%Y-%m-%d}",

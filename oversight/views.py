@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from findings.models import OfficeRole, ProblemCategory
 from findings.selectors import findings_of_inspection
+from ledger.evidence_response import evidence_response
 from ledger.selectors import mark_rows
 from rectify.pages import page_of
 from reports import freezing, word
@@ -129,18 +130,7 @@ def order_step(request, public_id, action):
 def reply_evidence(request, public_id, evidence_id):
     order, _viewer = selectors.get_order_for_user(request.user, public_id)
     evidence = get_object_or_404(ReplyEvidence, public_id=evidence_id, step__order=order)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence, download="download" in request.GET)
 
 
 # --- the round dashboard ------------------------------------------------------------------

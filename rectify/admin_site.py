@@ -93,6 +93,9 @@ def _without_page(query):
 
 class RectifyAdminSite(admin.AdminSite):
     index_template = "admin/rectify_index.html"
+    site_header = _("Rectification ledger · system administration")
+    site_title = _("System administration")
+    index_title = _("Administration home")
 
     def has_permission(self, request):
         user = request.user

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RectifyConfig(AppConfig):
@@ -6,7 +7,7 @@ class RectifyConfig(AppConfig):
     guard and the grants of the runtime database role."""
 
     name = "rectify"
-    verbose_name = "Rectify"
+    verbose_name = _("system records")
 
     def ready(self):
         from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed

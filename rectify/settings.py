@@ -129,12 +129,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "csp",
-    "axes",
+    "rectify.third_party.AxesConfig",  # axes, named in Chinese
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "rectify.third_party.TOTPConfig",  # django_otp.plugins.otp_totp
+    "rectify.third_party.StaticConfig",  # django_otp.plugins.otp_static
     "django_tasks",
-    "django_tasks_db",
+    "rectify.third_party.TasksDBConfig",  # django_tasks_db
     "rectify",
     "findings",
     "accounts",
@@ -181,6 +181,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ledger.context_processors.unread_notifications",
             ],
         },
     },
@@ -199,7 +200,8 @@ DATABASE_ROUTERS = ["rectify.db_roles.MigrationRouter"]
 
 AUTH_USER_MODEL = "findings.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "ledger:my_work"
+# `/` sends each role where its work is (ledger.landing).
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes first: it refuses a locked-out login before the password is checked.
@@ -345,6 +347,9 @@ LOGGING = {
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024))  # per file
 EVIDENCE_TYPES = envlist("EVIDENCE_TYPES", "pdf,ofd,doc,docx,xls,xlsx,jpg,png,zip")
 REMINDER_DUE_SOON_DAYS = envint("REMINDER_DUE_SOON_DAYS", "10")
+# The ledger's print view (issue 15): all rows of the current filter, up to this many;
+# the page says when it stops and asks for a narrower filter.
+PRINT_MAX_FINDINGS = envint("PRINT_MAX_FINDINGS", "1000")
 
 # The notice (issue 16): bounds that keep one render of the PDF to a few seconds (about
 # 80 µs a character and 3 ms a finding on the benchmark machine; the seed notice has 5,000

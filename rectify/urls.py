@@ -1,17 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from findings import urls as findings_urls
 from ledger import urls as ledger_urls
+from ledger import views as ledger_views
 
 # The finding page is the ledger's view, under its old name findings:finding_detail
 # (which every page, email and reminder links to); findings imports nothing from ledger.
 findings_patterns = [*findings_urls.urlpatterns, *ledger_urls.in_findings_namespace]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="findings:inspection_list"), name="home"),
+    path("", ledger_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),

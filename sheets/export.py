@@ -117,7 +117,8 @@ def export_workbook(inspection, *, progress=None):
     workbook, sheet = new_workbook("整改台账")
     ws = sheet.ws
     keys = export_keys(inspection)
-    sheet.title(TITLE_ROW, f"{inspection.organisation.name}巡察整改台账", len(keys))
+    title = f"{inspection.organisation.name}巡察整改台账（{inspection.particulars}）"
+    sheet.title(TITLE_ROW, title, len(keys))
     sheet.header(HEADER_ROW, keys)
     sheet.widths(keys)
     column = {key: index for index, key in enumerate(keys, start=1)}

@@ -45,8 +45,8 @@ def test_a_user_changes_their_own_password(client, unit):
     client.force_login(unit.staff)
     response = _change(client, PASSWORD, STRONG)
     assert response.status_code == 302
-    assert response.url == reverse("ledger:my_work")
-    assert "密码已修改。" in client.get(response.url).text
+    assert response.url == reverse("home")  # which sends staff on to 我的工作
+    assert "密码已修改。" in client.get(response.url, follow=True).text
     assert _can_log_in(unit.staff.username, STRONG)
     assert not _can_log_in(unit.staff.username, PASSWORD)
     record = unit.staff.history.first()
@@ -119,7 +119,9 @@ def test_a_password_an_administrator_sets_is_temporary_until_the_user_changes_it
         reverse("login"), {"username": unit.staff.username, "password": temporary}, follow=True
     )
     assert response.redirect_chain[-1][0].startswith(CHANGE)
-    assert "您的密码由系统管理员设置，请先设置您自己的密码再继续。" in response.text
+    assert (
+        "系统管理员或本单位主要负责人设置的临时密码，请先设置您自己的密码再继续。" in response.text
+    )
     for url in [reverse("ledger:my_work"), reverse("findings:inspection_list"), "/admin/"]:
         gated = client.get(url)
         assert gated.status_code == 302
@@ -230,6 +232,6 @@ def test_the_account_page_makes_the_same_queries_for_everyone(
 ):
     for user in [unit.staff, unit.principal]:
         client.force_login(user)
-        # session, user, authenticator, recovery codes
-        with django_assert_num_queries(4):
+        # session, user, authenticator, recovery codes, unread notifications (header)
+        with django_assert_num_queries(5):
             assert client.get(reverse("accounts:account")).status_code == 200

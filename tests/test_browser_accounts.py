@@ -35,7 +35,10 @@ def test_the_administrator_sets_a_temporary_password_that_staff_change_at_login(
 
     login(page, unit.staff.username, TEMPORARY)
     assert "/accounts/password/" in page.url
-    assert "您的密码由系统管理员设置" in page.locator("#password-temporary").inner_text()
+    assert (
+        "系统管理员或本单位主要负责人设置的临时密码"
+        in page.locator("#password-temporary").inner_text()
+    )
     # Another page leads back here until the password is changed.
     page.goto(reverse("findings:inspection_list"))
     assert "/accounts/password/" in page.url
@@ -79,4 +82,4 @@ def test_the_principal_sets_up_the_authenticator_and_logs_in_with_its_code(page,
     page.fill("input[name=code]", f"{totp.token():06d}")
     page.click("#otp-verify-form button[type=submit]")
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "我的工作"
+    assert page.locator("h1").inner_text() == "首页概况"  # the principal's landing page

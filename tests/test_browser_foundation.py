@@ -16,7 +16,7 @@ def test_a_member_logs_in_and_reads_the_seed_ledger(page, seeded):
     staff.set_password("test-pass-123")
     staff.save()
     login(page, "staff1")
-    page.click("text=共青团石家庄市新华区委员会")
+    page.click("text=团区委 · 区委第二巡察组 · 常规巡察 · 2023")
     assert page.locator("section.area").count() == 4
     assert page.locator("table.findings tbody tr").count() == 17
     page.select_option("select[name=area]", "4")

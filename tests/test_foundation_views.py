@@ -132,7 +132,7 @@ def test_list_pages_cost_the_same_queries_for_5_and_50_findings(client, unit):
         _queries(client, inspection_url(unit.inspection)),
     )
     assert small == large
-    assert large[1] == 10  # ledger_list: see tests/test_finding_lists.py
+    assert large[1] == 11  # ledger_list (tests/test_finding_lists.py) and the unread count
 
 
 def test_the_finding_page_costs_the_same_queries_for_many_measures_and_changes(client, unit):

@@ -1,4 +1,4 @@
-"""Evidence files: type from the content, size limit, safe names, download as an attachment."""
+"""Evidence files: type from the content, size limit, safe names, sent with nosniff."""
 
 import hashlib
 from urllib.parse import quote
@@ -133,7 +133,7 @@ def test_a_chinese_filename_round_trips(client, unit, finding, media):
     assert "会议" not in first.file.name and first.file.name.startswith("evidence/")
     assert len(media.names("evidence")) == 2
 
-    client.force_login(unit.inspector)  # any member may download
+    client.force_login(unit.inspector)  # any member may view or download
     response = client.get(
         reverse("ledger:evidence_download", args=[unit.inspection.code, first.public_id])
     )
@@ -142,7 +142,7 @@ def test_a_chinese_filename_round_trips(client, unit, finding, media):
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment")
+    assert disposition.startswith("inline")  # a PDF is shown (tests/test_evidence_inline.py)
     assert f"filename*=utf-8''{quote('会议记录.pdf')}" in disposition
 
 

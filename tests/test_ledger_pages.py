@@ -505,7 +505,8 @@ def test_people_land_on_my_work_after_login_and_find_it_in_the_menu(client, unit
     from .conftest import PASSWORD
 
     response = client.post(reverse("login"), {"username": "u-staff", "password": PASSWORD})
-    assert response.url == reverse("ledger:my_work")
+    assert response.url == reverse("home")
+    assert client.get(response.url).url == reverse("ledger:my_work")  # staff: their items
     page = client.get(reverse("findings:inspection_detail", args=[unit.inspection.code]))
     html = page.content.decode()
     assert f'href="{reverse("ledger:my_work")}"' in html

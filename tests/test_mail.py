@@ -45,7 +45,10 @@ def test_a_statement_with_a_line_break_is_submitted_and_mailed_with_a_one_line_s
     finding.refresh_from_db()
     assert finding.status == Status.SUBMITTED
     assert [m.to for m in mail.outbox] == [["leader@example.org"]]
-    assert mail.outbox[0].subject == "【待销号】1.1 第一行 第二行 第三行"
+    assert (
+        mail.outbox[0].subject
+        == "【待销号】测试单位 · 区委第一巡察组 · 常规巡察 · 2024 1.1 第一行 第二行 第三行"
+    )
     assert "第一行\r\n第二行\n第三行" in mail.outbox[0].body
 
 

@@ -101,7 +101,7 @@ def test_an_evidence_upload_lands_in_the_bucket_and_nothing_under_media_root(
     assert served.status_code == 200
     assert b"".join(served.streaming_content) == content
     assert served["Content-Length"] == str(len(content))
-    assert served["Content-Disposition"].startswith("attachment")
+    assert served["Content-Disposition"].startswith("inline")  # a PDF is viewed in the browser
 
 
 def test_evidence_in_the_bucket_is_refused_to_outsiders_and_anonymous_visitors(

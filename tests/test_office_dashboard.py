@@ -152,7 +152,7 @@ def test_the_list_behind_refuses_a_unit_of_another_round(client, round_world, ot
 
 def test_the_workbook_has_the_units_the_categories_and_the_weeks(client, round_world):
     unit, second, district = round_world
-    unit.organisation.name = "=HYPERLINK(1)单位"
+    unit.organisation.short_name = "=HYPERLINK(1)单位"
     unit.organisation.save()
     client.force_login(district.director)
     response = client.get(
@@ -162,10 +162,13 @@ def test_the_workbook_has_the_units_the_categories_and_the_weeks(client, round_w
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert workbook.sheetnames == ["按单位", "按问题分类", "按周趋势"]
     rows = list(workbook["按单位"].iter_rows(min_row=2, values_only=True))
-    assert rows[0][:4] == ("单位", "巡察组", "问题数", "已完成整改")
+    assert rows[0][:3] == ("巡察", "问题数", "已完成整改")
     by_unit = {row[0]: row for row in rows[1:]}
-    assert by_unit["'=HYPERLINK(1)单位"][2:] == (4, 1, 0, 3, 25, 1, 1, 1)
-    assert by_unit["合计"][2:6] == (6, 3, 0, 3)
+    # The inspection's title starts with the unit's name, neutralised as a formula.
+    unit.inspection.refresh_from_db()
+    assert unit.inspection.title.startswith("=HYPERLINK(1)单位 · ")
+    assert by_unit["'" + unit.inspection.title][1:] == (4, 1, 0, 3, 25, 1, 1, 1)
+    assert by_unit["合计"][1:5] == (6, 3, 0, 3)
 
 
 def _round_of(district, count, findings_each):

@@ -177,7 +177,10 @@ def test_the_export_has_the_ledger_layout(seeded, tmp_path):
     buffer = io.BytesIO()
     workbook.save(buffer)
     ws = load_workbook(io.BytesIO(buffer.getvalue())).active
-    assert ws["A1"].value == "共青团石家庄市新华区委员会巡察整改台账"
+    assert (
+        ws["A1"].value
+        == "共青团石家庄市新华区委员会巡察整改台账（区委第二巡察组 · 常规巡察 · 2023）"
+    )
     assert [c.value for c in ws[2]] == HEADER
     assert ws.freeze_panes == "A3"
     merged = {str(r) for r in ws.merged_cells.ranges}

@@ -20,6 +20,7 @@ from django.utils import timezone
 from ledger import services as ledger_services
 from ledger.evidence import check_upload
 
+from . import url_matrix_setup
 from .conftest import PASSWORD
 from .fixtures_ledger import PDF, upload
 from .fixtures_matrix import (
@@ -67,6 +68,8 @@ OFFICE_ONLY = _statuses(404, office_director=200, office_clerk=200) | LOGIN
 CLOSE = _statuses(403, **NOT_MEMBERS, office_clerk=403, office_director=302) | LOGIN
 # 问题分类 of a finding: the unit's principal and the office's 督办 staff, nobody else.
 CLASSIFY = _statuses(403, **NOT_MEMBERS, principal=302, office_director=302) | LOGIN
+# Office people read a unit's ledger but are not its members.
+NOT_OFFICE = {"office_director": 404, "office_clerk": 404}
 # Accepted POSTs that need not write a row (the session or a cookie is what changes).
 WRITES_NOTHING_NEEDED = {"logout", "set_language", "ledger:notifications_read"}
 
@@ -157,7 +160,16 @@ def _xlsx_upload(w):
 
 # url name → list of (method, url builder, POST data builder or None, expected by person)
 MATRIX = {
-    "home": [("get", lambda w: reverse("home"), None, _statuses(302))],
+    # The principal, the inspector and the office land on their units' summary; the
+    # others are sent on to 我的工作 (ledger.landing).
+    "home": [
+        (
+            "get",
+            lambda w: reverse("home"),
+            None,
+            _statuses(302, principal=200, inspector=200, far_director=200),
+        )
+    ],
     "login": [("get", lambda w: reverse("login"), None, _statuses(200))],
     "logout": [("post", lambda w: reverse("logout"), None, _statuses(302))],
     "set_language": [
@@ -192,6 +204,7 @@ MATRIX = {
             CLASSIFY,
         )
     ],
+    "findings:ledger_print": [("get", _inspection_url("findings:ledger_print"), None, MEMBERS)],
     "findings:finding_detail": [("get", _finding_url("findings:finding_detail"), None, MEMBERS)],
     "sheets:ledger_export": [
         ("get", _inspection_url("sheets:ledger_export"), None, MEMBERS),
@@ -553,6 +566,16 @@ MATRIX = {
         )
     ],
 }
+# The principal's setup pages (tests/url_matrix_setup.py): the unit's other members 403,
+# everyone else 404.
+MATRIX |= url_matrix_setup.entries(
+    get=PRINCIPAL_GET | NOT_OFFICE,
+    post=PRINCIPAL_POST | NOT_OFFICE,
+    # the office reads the inspection: its setup page refuses them as it refuses members
+    inspection_get=PRINCIPAL_GET,
+    inspection_post=PRINCIPAL_POST,
+    inspection_url=_inspection_url,
+)
 
 
 def project_url_names(patterns=None, namespace=None):
