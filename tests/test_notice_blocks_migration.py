@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from findings.models import Finding
 from reports.document import build_document
 from reports.models import Notice
 
@@ -56,18 +57,23 @@ def test_a_notice_with_every_part_reads_the_same_after_the_migration():
         next_steps_lead="下一步，我们将继续努力。",
         next_steps=[{"lead": "提高站位", "text": "学习。"}],
         show_counts=True,
-        counts_as_of=date(2024, 7, 1),
+        counts_as_of=date(2099, 7, 1),
         signature="中共测试单位委员会",
-        dated=date(2024, 7, 2),
+        dated=date(2099, 7, 2),
     )
     _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
+    # Findings print and count as the history has them: give the finding its record.
+    finding = Finding.objects.get()
+    finding.signed_result = finding.result
+    finding._change_reason = "测试"
+    finding.save()
     notice = Notice.objects.select_related("inspection__organisation").get()
     assert build_document(notice).paragraphs()[3:] == [
         "一、把整改落实作为一项重要政治任务来抓",
         "（一）统一思想认识。召开会议。",
         "二、整改落实的成效",
-        "截至2024年7月1日，1个方面1个问题，已完成整改1个，整改完成率100%。",
+        "截至2099年7月1日，1个方面1个问题，已完成整改1个，整改完成率100%。",
         "（一）聚焦第1方面。",
         "1.问题1",
         "已整改。",
@@ -77,7 +83,7 @@ def test_a_notice_with_every_part_reads_the_same_after_the_migration():
         "欢迎广大干部群众对巡察整改落实情况进行监督。如有意见建议，请及时向我们反映。"
         "联系电话：0311-12345678。",
         "中共测试单位委员会",
-        "2024年7月2日",
+        "2099年7月2日",
     ]
     blocks = list(notice.blocks.order_by("position"))
     assert [b.kind for b in blocks] == [

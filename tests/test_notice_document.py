@@ -231,7 +231,12 @@ def test_the_counts_sentence_signature_and_date_are_optional(unit):
 def test_the_notices_history_shows_what_changed_in_the_draft_and_its_blocks(unit):
     from reports import composing, services
 
-    data = {"title": "关于巡察整改进展情况的通报", "preamble_template": "patrol", "preamble": ""}
+    data = {
+        "title": "关于巡察整改进展情况的通报",
+        "preamble_template": "patrol",
+        "preamble": "",
+        "unsigned_rule": "in_progress",
+    }
     services.notice_update(
         inspection=unit.inspection, by=unit.principal, data=data, expected_version=0
     )

@@ -1,12 +1,13 @@
 """Notices of other shapes, composed through the app's own services from a unit's ledger, as
 HTML, PDF and .docx: their text and their numbering, computed from the blocks' order."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from findings.models import Status
 from reports import composing, render, services, word
+from reports.chinese import chinese_date
 from reports.models import BlockKind, Notice
 from reports.selectors import current_document, notice_of
 
@@ -18,6 +19,13 @@ from .fixtures_notice import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# Findings print as they stood on the notice's date and are counted as of the counts'
+# date, both read from the history: the tests' findings exist from today on.
+TODAY = date.today()
+# A finding not signed off prints that it is in progress (reports.printing), with the
+# deadline the unit fixture gives it.
+IN_PROGRESS = f"正在整改中，整改时限为{chinese_date(TODAY + timedelta(days=30))}。"
 
 CLOSING = (
     "欢迎广大干部群众对巡察整改落实情况进行监督。如有意见建议，请及时向我们反映。"
@@ -74,6 +82,7 @@ class Composer:
         base = {
             "title": "关于巡察整改进展情况的通报",
             "preamble_template": "patrol",
+            "unsigned_rule": "in_progress",
             "preamble": "",
         }
         self._call(services.notice_update, data={**base, **data})
@@ -85,8 +94,8 @@ class Composer:
 
 @pytest.fixture
 def ledger(unit):
-    unit.add_findings(2, status=Status.SIGNED_OFF, result="已整改到位。")
-    unit.add_findings(1, area=unit.areas[1], status=Status.ONGOING, result="已建立长效机制。")
+    unit.add_signed_off(2, result="已整改到位。")
+    unit.add_signed_off(1, area=unit.areas[1], status=Status.ONGOING, result="已建立长效机制。")
     unit.add_findings(1, area=unit.areas[1], status=Status.IN_PROGRESS, result="正在整改。")
     return unit
 
@@ -116,7 +125,7 @@ def test_an_overview_with_the_counts_sentence_and_figures_and_no_section_one(led
     composer.add(
         BlockKind.OVERVIEW, text="我单位高度重视巡察反馈问题整改工作，现将整改进展情况通报如下。"
     )
-    composer.add(BlockKind.COUNTS, as_of=date(2024, 9, 30), style="basic_open", precision=2)
+    composer.add(BlockKind.COUNTS, as_of=TODAY, style="basic_open", precision=2)
     composer.add(BlockKind.FIGURES, text="整改期间，", figures=FIGURES)
     # Blocks are added at the end: move the three to the top, in order.
     composer.move_to(4, 1)
@@ -132,7 +141,7 @@ def test_an_overview_with_the_counts_sentence_and_figures_and_no_section_one(led
             "对测试单位进行了常规巡察。2024年6月1日，区委第一巡察组向测试单位反馈了巡察意见。"
             "按照巡察工作有关要求，现将巡察整改落实情况予以公布。",
             "我单位高度重视巡察反馈问题整改工作，现将整改进展情况通报如下。",
-            "截至2024年9月30日，2个方面4个问题，已完成整改2个，基本完成1个，正在整改1个，"
+            f"截至{chinese_date(TODAY)}，2个方面4个问题，已完成整改2个，基本完成1个，正在整改1个，"
             "整改完成率50%。",
             "整改期间，问责3人，诫勉谈话2人，向纪检监察机关移交问题线索1件，"
             "召开巡察整改专题民主生活会1次，建立完善制度12项。",
@@ -146,7 +155,7 @@ def test_an_overview_with_the_counts_sentence_and_figures_and_no_section_one(led
             "1.问题1",
             "已建立长效机制。",
             "2.问题2",
-            "正在整改。",
+            IN_PROGRESS,
             "二、下一步工作举措",
             CLOSING,
         ],
@@ -186,7 +195,7 @@ def test_findings_as_level_one_headings_with_their_results_under_them(ledger):
         "三、制度建设不够健全",
         "已建立长效机制。",
         "四、问题2",
-        "正在整改。",
+        IN_PROGRESS,
         "五、下一步工作举措",
         "下一步，我们将持续巩固整改成果。",
         "一是压实责任。定期研究整改工作。",
@@ -215,12 +224,12 @@ def test_a_tour_notice_of_a_city_committee_with_four_sections(ledger):
     )
     composer.edit(2, heading="")  # the ledger continues the section added before it
     composer.add(BlockKind.SECTION, heading="整改落实情况", style="numbered")
-    composer.add(BlockKind.COUNTS, as_of=date(2024, 12, 31), style="ongoing_open", precision=2)
+    composer.add(BlockKind.COUNTS, as_of=TODAY, style="ongoing_open", precision=2)
     composer.move_to(5, 2)
     composer.move_to(6, 3)
     composer.add(BlockKind.SECTION, heading="健全长效机制，巩固整改成果", style="numbered")
     composer.move_to(7, 5)
-    composer.add(BlockKind.SIGNOFF, text="中共测试单位委员会", as_of=date(2025, 1, 10))
+    composer.add(BlockKind.SIGNOFF, text="中共测试单位委员会", as_of=TODAY)
     composer.edit(
         6,
         heading="下一步工作打算",
@@ -248,7 +257,7 @@ def test_a_tour_notice_of_a_city_committee_with_four_sections(ledger):
             "（一）加强组织领导。成立整改工作领导小组。",
             "（二）细化整改方案。逐条制定整改措施。",
             "二、整改落实情况",
-            "截至2024年12月31日，2个方面4个问题，已完成整改2个，阶段性完成、长期坚持1个，"
+            f"截至{chinese_date(TODAY)}，2个方面4个问题，已完成整改2个，阶段性完成、长期坚持1个，"
             "正在整改1个，整改完成率50%。",
             "（一）聚焦第1方面。",
             "1.问题1",
@@ -259,13 +268,13 @@ def test_a_tour_notice_of_a_city_committee_with_four_sections(ledger):
             "1.问题1",
             "已建立长效机制。",
             "2.问题2",
-            "正在整改。",
+            IN_PROGRESS,
             "三、健全长效机制，巩固整改成果",
             "四、下一步工作打算",
             "一是持续跟踪问效。对整改情况开展“回头看”。",
             CLOSING,
             "中共测试单位委员会",
-            "2025年1月10日",
+            chinese_date(TODAY),
         ],
     )
 
