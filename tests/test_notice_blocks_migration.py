@@ -12,7 +12,7 @@ from reports.models import Notice
 
 BEFORE = [
     ("reports", "0006_two_versions_withdrawal"),
-    ("findings", "0010_finding_signed_result_withheld"),
+    ("findings", "0011_problemcategory_retired"),
 ]
 
 

@@ -104,7 +104,7 @@ def fields_from_blocks(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("findings", "0011_area_version_public_statement"),
+        ("findings", "0012_area_version_public_statement"),
         ("reports", "0006_two_versions_withdrawal"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

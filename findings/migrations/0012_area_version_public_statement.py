@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('findings', '0010_finding_signed_result_withheld'),
+        ('findings', '0011_problemcategory_retired'),
     ]
 
     operations = [
