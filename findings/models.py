@@ -205,6 +205,8 @@ class Area(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=300)
+    # Bumped by every edit of the title; the edit form carries it to refuse lost updates.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     history = HistoricalRecords()
 
@@ -273,6 +275,9 @@ class Finding(models.Model):
     area = models.ForeignKey(Area, models.CASCADE, related_name="findings", verbose_name=_("area"))
     number = models.PositiveSmallIntegerField(_("number"))
     statement = models.TextField(_("statement"))
+    # The statement as the notice prints it, where the principal words it for the public
+    # otherwise than as fed back; empty: the statement itself.
+    public_statement = models.TextField(_("statement as printed in the notice"), blank=True)
     detail = models.TextField(_("detail"), blank=True)
     kind = models.CharField(
         _("kind"), max_length=20, choices=FindingKind.choices, default=FindingKind.DEADLINE
@@ -412,6 +417,10 @@ class Finding(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "original_deadline"}
         super().save(*args, **kwargs)
+
+    @property
+    def printed_statement(self):
+        return self.public_statement.strip() or self.statement
 
     @property
     def is_signed_off(self):

@@ -11,7 +11,15 @@ from findings import demo as findings_demo
 from findings.models import Inspection
 
 from .document import generated_closing, generated_preamble
-from .models import Notice
+from .models import (
+    NEXT_STEPS_HEADING,
+    RESULTS_HEADING,
+    BlockKind,
+    LedgerShape,
+    Notice,
+    NoticeBlock,
+    SectionStyle,
+)
 
 REASON = findings_demo.REASON
 
@@ -32,12 +40,31 @@ def load_notice(seed=None):
         inspection=inspection,
         title=spec["title"],
         preamble="" if preamble == generated_preamble(inspection) else preamble,
-        measures_title=spec["measures_title"],
-        measures=[{"lead": m["lead"], "text": m["text"]} for m in spec["measures"]],
-        next_steps_lead=spec["next_steps_lead"],
-        next_steps=[{"lead": s["lead"], "text": s["text"]} for s in spec["next_steps"]],
-        closing="" if closing == generated_closing(inspection.organisation) else closing,
     )
     notice._change_reason = REASON
     notice.save()
+    steps = [{"lead": "", "text": spec["next_steps_lead"]}] if spec["next_steps_lead"] else []
+    blocks = [
+        NoticeBlock(
+            kind=BlockKind.SECTION,
+            heading=spec["measures_title"],
+            style=SectionStyle.NUMBERED,
+            paragraphs=[{"lead": m["lead"], "text": m["text"]} for m in spec["measures"]],
+        ),
+        NoticeBlock(kind=BlockKind.LEDGER, heading=RESULTS_HEADING, style=LedgerShape.AREAS),
+        NoticeBlock(
+            kind=BlockKind.SECTION,
+            heading=NEXT_STEPS_HEADING,
+            style=SectionStyle.ORDINAL,
+            paragraphs=steps + [{"lead": s["lead"], "text": s["text"]} for s in spec["next_steps"]],
+        ),
+        NoticeBlock(
+            kind=BlockKind.CLOSING,
+            text="" if closing == generated_closing(inspection.organisation) else closing,
+        ),
+    ]
+    for position, block in enumerate(blocks, start=1):
+        block.notice, block.position = notice, position
+        block._change_reason = REASON
+        block.save()
     return {"created": 1, "present": 0}

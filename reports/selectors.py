@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from findings.access import inspection_for
-from findings.models import Finding
+from findings.models import Finding, Status
 
-from .document import build_document, ledger_areas
-from .models import Audience, Notice, NoticeVersion
+from . import printing
+from .document import NoticeCounts, blocks_of, build_document, ledger_areas
+from .models import Audience, BlockKind, Notice, NoticeBlock, NoticeVersion
 
 
 def notice_of(inspection):
@@ -38,6 +39,29 @@ def current_document(notice, *, audience=Audience.PUBLIC):
     return build_document(notice, areas, audience=audience), areas
 
 
+def notice_counts(*, inspection, as_of, areas=None):
+    """The figures of the counts sentence: every finding (withheld ones too) by its status
+    at the end of `as_of`, read from the history (reports.printing)."""
+    areas = ledger_areas(inspection) if areas is None else areas
+    statuses = printing.statuses_as_of(areas, as_of)
+    return NoticeCounts(
+        areas=len(areas),
+        findings=len(statuses),
+        done=sum(status == Status.SIGNED_OFF for status in statuses),
+        ongoing=sum(status == Status.ONGOING for status in statuses),
+    )
+
+
+def typed_texts(notice, blocks):
+    """Every text typed into the draft (for its size)."""
+    texts = [notice.title, notice.preamble]
+    for block in blocks:
+        texts += [block.heading, block.text]
+        texts += [item[key] for item in block.paragraphs for key in ("lead", "text")]
+        texts += [part for figure in block.figures.values() for part in figure.values()]
+    return texts
+
+
 def too_large(notice):
     """Why the notice is too large to render now, or "" (one query, before building it).
 
@@ -46,15 +70,14 @@ def too_large(notice):
     refuse with this message rather than hold the worker past its timeout.
     """
     totals = Finding.objects.filter(area__inspection=notice.inspection).aggregate(
-        count=Count("id"), characters=Sum(Length("statement") + Length("result"))
+        count=Count("id"),
+        characters=Sum(Length("statement") + Length("public_statement") + Length("result")),
     )
     if totals["count"] > settings.NOTICE_MAX_FINDINGS:
         return _(
             "The notice lists %(count)s findings; it can be rendered with at most %(limit)s."
         ) % {"count": totals["count"], "limit": settings.NOTICE_MAX_FINDINGS}
-    typed = [notice.title, notice.preamble, notice.measures_title, notice.next_steps_lead]
-    typed += [notice.closing, notice.signature]
-    typed += [item[key] for item in notice.measures + notice.next_steps for key in ("lead", "text")]
+    typed = typed_texts(notice, blocks_of(notice))
     characters = (totals["characters"] or 0) + sum(map(len, typed))
     if characters > settings.NOTICE_MAX_CHARS:
         return _(
@@ -127,10 +150,18 @@ def paragraph_diff(old, new):
 
 
 def _paragraph_lines(items):
-    return "\n".join(f"{item['lead']}。{item['text']}" for item in items or [])
+    return "\n".join(f"{item['lead']}。{item['text']}".lstrip("。") for item in items or [])
 
 
-PARAGRAPH_FIELDS = {"measures", "next_steps"}
+def _figure_lines(figures):
+    return "\n".join(
+        f"{figure['before']}{figure['number']}{figure['after']}"
+        for figure in (figures or {}).values()
+        if figure.get("number")
+    )
+
+
+SHOWN_AS = {"paragraphs": _paragraph_lines, "figures": _figure_lines}
 
 
 @dataclass(frozen=True)
@@ -142,26 +173,45 @@ class NoticeChange:
     new: str
 
 
+def _text(value):
+    return "" if value is None else str(value)
+
+
+def _record_changes(records, model, label_of, excluded):
+    """Changes between each record and the one before it of the same row, newest first."""
+    changes = []
+    previous = {}
+    for record in sorted(records, key=lambda r: r.history_id):
+        older = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_type == "+" and model is NoticeBlock:
+            changes.append(NoticeChange(record, "kind", label_of(record), "", _("added")))
+            continue
+        if record.history_type == "-":
+            changes.append(NoticeChange(record, "kind", label_of(record), _("removed"), ""))
+            continue
+        if older is None:
+            continue
+        for change in record.diff_against(older, excluded_fields=excluded).changes:
+            field = model._meta.get_field(change.field)
+            shown = SHOWN_AS.get(change.field, _text)
+            label = f"{label_of(record)} · {field.verbose_name}" if label_of else field.verbose_name
+            changes.append(
+                NoticeChange(record, change.field, str(label), shown(change.old), shown(change.new))
+            )
+    return changes[::-1]
+
+
+def _block_label(record):
+    return f"{BlockKind(record.kind).label} {record.position}"
+
+
 def notice_history(notice):
-    """Field changes of the notice, newest first."""
+    """Changes of the draft and of its blocks, newest first (two queries)."""
     if notice.pk is None:
         return []
-    records = list(notice.history.select_related("history_user").order_by("-history_id"))
-    changes = []
-    for newer, older in zip(records, records[1:], strict=False):
-        delta = newer.diff_against(older, excluded_fields=["version"])
-        for change in delta.changes:
-            field = Notice._meta.get_field(change.field)
-            old, new = change.old, change.new
-            if change.field in PARAGRAPH_FIELDS:
-                old, new = _paragraph_lines(old), _paragraph_lines(new)
-            changes.append(
-                NoticeChange(
-                    newer,
-                    change.field,
-                    str(field.verbose_name),
-                    "" if old is None else str(old),
-                    "" if new is None else str(new),
-                )
-            )
-    return changes
+    records = list(notice.history.select_related("history_user"))
+    blocks = list(NoticeBlock.history.filter(notice_id=notice.pk).select_related("history_user"))
+    changes = _record_changes(records, Notice, None, ["version"])
+    changes += _record_changes(blocks, NoticeBlock, _block_label, [])
+    return sorted(changes, key=lambda c: c.record.history_date, reverse=True)

@@ -10,24 +10,11 @@ from findings.access import Access
 from findings.models import Finding, WithholdReason
 
 from . import freezing
-from .document import build_document, ledger_areas
+from .document import build_document, default_blocks, ledger_areas
 from .models import Audience, Notice, NoticeVersion, NoticeWithdrawal
 from .selectors import too_large
 
-EDITABLE_FIELDS = [
-    "title",
-    "preamble",
-    "measures_title",
-    "measures",
-    "next_steps_lead",
-    "next_steps",
-    "closing",
-    "unsigned_rule",
-    "show_counts",
-    "counts_as_of",
-    "signature",
-    "dated",
-]
+EDITABLE_FIELDS = ["title", "preamble_template", "preamble", "unsigned_rule"]
 
 
 class NoticeError(Exception):
@@ -53,11 +40,16 @@ def _locked_notice(inspection):
     return notice
 
 
-@transaction.atomic
-def notice_update(*, inspection, by, data, expected_version):
-    """Save the draft from `data` (the editable fields); refuse a form opened before a save."""
-    _refuse_unless(Access.may_edit_notice, by, inspection)
-    notice = _locked_notice(inspection)
+def create_notice(notice, *, reason):
+    """Save a new notice with the default blocks (one each), with history."""
+    notice.save()
+    for block in default_blocks(notice):
+        block.notice = notice
+        block._change_reason = reason
+        block.save()
+
+
+def _check_version(notice, expected_version):
     current = notice.version if notice.pk else 0
     if expected_version != current:
         raise NoticeError(
@@ -66,15 +58,28 @@ def notice_update(*, inspection, by, data, expected_version):
                 "reload it to see their changes, then edit again."
             )
         )
+    return current
+
+
+def _save_notice(notice, *, current, reason, fields=()):
+    notice.version = current + 1
+    notice._change_reason = reason
+    if notice.pk is None:
+        create_notice(notice, reason=reason)
+    else:
+        notice.save(update_fields=[*fields, "version", "updated_at"])
+
+
+@transaction.atomic
+def notice_update(*, inspection, by, data, expected_version):
+    """Save the draft from `data` (the editable fields); refuse a form opened before a save."""
+    _refuse_unless(Access.may_edit_notice, by, inspection)
+    notice = _locked_notice(inspection)
+    current = _check_version(notice, expected_version)
     for field in EDITABLE_FIELDS:
         setattr(notice, field, data[field])
-    notice.version = current + 1
     notice.full_clean(exclude=["inspection"])
-    notice._change_reason = "编辑通报"
-    if notice.pk is None:
-        notice.save()
-    else:
-        notice.save(update_fields=[*EDITABLE_FIELDS, "version", "updated_at"])
+    _save_notice(notice, current=current, reason="编辑通报", fields=EDITABLE_FIELDS)
     return notice
 
 
@@ -134,7 +139,7 @@ def notice_publish(*, inspection, by):
     if notice.pk is None:
         notice.version = 1
         notice._change_reason = "发布通报"
-        notice.save()
+        create_notice(notice, reason="发布通报")
     version = NoticeVersion(
         notice=notice,
         number=(notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1,

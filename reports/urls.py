@@ -1,12 +1,42 @@
 from django.urls import path
 
-from . import version_views, views
+from . import compose_views, version_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("inspections/<slug:code>/notice/", views.notice_detail, name="notice_detail"),
     path("inspections/<slug:code>/notice/edit/", views.notice_edit, name="notice_edit"),
+    path(
+        "inspections/<slug:code>/notice/blocks/add/",
+        compose_views.notice_block_add,
+        name="notice_block_add",
+    ),
+    path(
+        "inspections/<slug:code>/notice/blocks/<int:position>/",
+        compose_views.notice_block_edit,
+        name="notice_block_edit",
+    ),
+    path(
+        "inspections/<slug:code>/notice/blocks/<int:position>/move/",
+        compose_views.notice_block_move,
+        name="notice_block_move",
+    ),
+    path(
+        "inspections/<slug:code>/notice/blocks/<int:position>/remove/",
+        compose_views.notice_block_remove,
+        name="notice_block_remove",
+    ),
+    path(
+        "inspections/<slug:code>/notice/wording/",
+        compose_views.notice_wording,
+        name="notice_wording",
+    ),
+    path(
+        "inspections/<slug:code>/notice/wording/<int:area_id>/",
+        compose_views.notice_wording_area,
+        name="notice_wording_area",
+    ),
     path("inspections/<slug:code>/notice/preview/", views.notice_preview, name="notice_preview"),
     path(
         "inspections/<slug:code>/notice/preview.pdf",

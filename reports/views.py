@@ -14,9 +14,9 @@ from rectify.confirm import confirmation_page, is_confirmed
 from . import printing, publishing, selectors, services, word
 from . import render as renderer
 from . import version_views as versions_served
-from .document import ledger_areas
-from .forms import NoticeForm, paragraph_formset, paragraphs_from
-from .models import Audience, PublishJob
+from .document import blocks_of, generated_preamble, ledger_areas
+from .forms import AddBlockForm, NoticeForm
+from .models import Audience, BlockKind, PreambleTemplate, PublishJob
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -60,24 +60,18 @@ def notice_detail(request, code):
 
 @login_required
 def notice_edit(request, code):
+    """The draft's title and preamble, and its blocks with buttons to move, edit, remove."""
     notice, access = selectors.notice_for(request, code, need="edit_notice")
     inspection = notice.inspection
     version = notice.version if notice.pk else 0
     if request.method == "POST":
         form = NoticeForm(request.POST, instance=notice)
-        measures = paragraph_formset("measures", request.POST)
-        next_steps = paragraph_formset("next_steps", request.POST)
-        if form.is_valid() and measures.is_valid() and next_steps.is_valid():
-            data = {
-                **form.cleaned_data,
-                "measures": paragraphs_from(measures),
-                "next_steps": paragraphs_from(next_steps),
-            }
+        if form.is_valid():
             try:
                 services.notice_update(
                     inspection=inspection,
                     by=request.user,
-                    data=data,
+                    data=form.cleaned_data,
                     expected_version=form.cleaned_data["version"],
                 )
             except services.NoticeError as error:
@@ -86,11 +80,10 @@ def notice_edit(request, code):
                 messages.success(request, _("The draft of the notice is saved."))
                 if "preview" in request.POST:
                     return redirect("reports:notice_preview", code=inspection.code)
-                return redirect("reports:notice_detail", code=inspection.code)
+                return redirect("reports:notice_edit", code=inspection.code)
     else:
         form = NoticeForm(instance=notice, initial={"version": version})
-        measures = paragraph_formset("measures", initial=notice.measures)
-        next_steps = paragraph_formset("next_steps", initial=notice.next_steps)
+    blocks = blocks_of(notice)
     return render(
         request,
         "reports/notice_edit.html",
@@ -98,9 +91,17 @@ def notice_edit(request, code):
             "inspection": inspection,
             "access": access,
             "notice": notice,
+            "version": version,
             "form": form,
-            "measures": measures,
-            "next_steps": next_steps,
+            "blocks": blocks,
+            "last_movable": max(
+                (b.position for b in blocks if b.kind != BlockKind.SIGNOFF), default=0
+            ),
+            "add_form": AddBlockForm(initial={"version": version}),
+            "templates": [
+                (value, label, generated_preamble(inspection, value))
+                for value, label in PreambleTemplate.choices
+            ],
         },
     )
 

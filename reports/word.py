@@ -47,8 +47,8 @@ SIGNOFF_STYLE = "公文落款"
 PAGE_NUMBER_STYLE = "公文页码"
 
 THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
-HEADING_KINDS = {"h1": HEADING_STYLE, "area": SUBHEADING_STYLE}
-KEPT_WITH_NEXT = ("h1", "area", "finding")
+HEADING_KINDS = {"h1": HEADING_STYLE, "h2": SUBHEADING_STYLE}
+KEPT_WITH_NEXT = ("h1", "h2", "h3")
 
 
 def set_faces(rpr_owner, face):

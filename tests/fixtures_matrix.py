@@ -22,6 +22,7 @@ from sheets import exports, jobs
 from sheets.models import ImportJob
 
 from .fixtures_ledger import PDF, put_in_state, upload
+from .fixtures_notice import sign_notice
 from .fixtures_sheet import HEADER, ledger_row, simple_ledger, write_xlsx
 
 UNIT_PEOPLE = ["outsider", "inspector", "staff", "other_leader", "leader", "principal"]
@@ -66,10 +67,8 @@ class World:
         # The draft now differs from the published version, so publishing again is real.
         self.finding.result = "已建立长效机制。"
         self.finding.save()
-        notice = self.version.notice
-        notice.signature = "中共测试单位委员会"  # prints: the draft changed since version 1
-        notice._change_reason = "编辑通报"
-        notice.save()
+        # prints: the draft changed since version 1
+        sign_notice(self.version.notice, "中共测试单位委员会", None)
         self.district, self.other_district = district, other_district
         # 督办: one just issued, one replied to with a file.
         soon = timezone.localdate() + timedelta(days=7)

@@ -14,8 +14,8 @@ from docx import Document as DocxDocument
 
 from findings import demo
 from reports import demo as reports_demo
-from reports import render, word
-from reports.models import Notice
+from reports import render, services, word
+from reports.models import BlockKind, Notice, NoticeBlock
 from reports.selectors import current_document
 
 CHINESE_NUMERALS = "〇一二三四五六七八九十"
@@ -132,6 +132,20 @@ def pdf_fonts(pdf, tmp_path):
     return [(row.split()[0], row, row.split()[-5]) for row in rows if row.strip()]
 
 
+def sign_notice(notice, signature, dated):
+    """Give the notice (saved now if it was not) a 署名 and 成文日期 block at its end."""
+    if notice.pk is None:
+        services.create_notice(notice, reason="测试")
+    NoticeBlock.objects.create(
+        notice=notice,
+        position=notice.blocks.count() + 1,
+        kind=BlockKind.SIGNOFF,
+        text=signature,
+        as_of=dated,
+    )
+    return notice
+
+
 @dataclass
 class SeedRender:
     paragraphs: list
@@ -159,8 +173,7 @@ def render_seed(django_db_blocker, *, signed=False):
             inspection__code="xinhua-cyl-2023"
         )
         if signed:
-            notice.signature = notice.inspection.organisation.name
-            notice.dated = SEED_SIGNATURE_DATE
+            sign_notice(notice, notice.inspection.organisation.name, SEED_SIGNATURE_DATE)
         document, _areas = current_document(notice)
         result = SeedRender(
             paragraphs=document.paragraphs(),

@@ -14,7 +14,7 @@ from findings.models import Measure, Organisation, User
 from ledger.extensions import extension_request
 from oversight.services import issue_order
 from rectify.append_only import AppendOnlyError
-from reports.models import Notice
+from reports.models import Notice, NoticeBlock
 
 HISTORICAL_MODELS = [m for m in apps.get_models() if issubclass(m, HistoricalChanges)]
 
@@ -32,7 +32,8 @@ def changed_finding(unit, district):
     finding.save()
     Measure.objects.create(finding=finding, position=1, text="建立台账", owner=unit.staff)
     # A notice too, so that every app's history has a record to refuse changing.
-    Notice.objects.create(inspection=unit.inspection, signature="测试单位")
+    notice = Notice.objects.create(inspection=unit.inspection, title="测试通报")
+    NoticeBlock.objects.create(notice=notice, position=1, kind="closing")
     # and a 督办 of the office (the district fixture made its office, round and categories).
     issue_order(
         inspection=unit.inspection,

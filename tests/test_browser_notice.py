@@ -27,7 +27,11 @@ def test_the_principal_edits_a_next_step_previews_publishes_and_the_public_reads
     page.goto(f"/inspections/{seeded.code}/")
     page.click("nav.actions >> text=通报")
     page.click("text=编辑草稿")
-    page.fill("textarea[name=next_steps-0-text]", NEW_TEXT)
+    # The third block is section 三; its first paragraph is the lead, the second 一是….
+    page.locator("li.block-item").nth(2).locator("a:has-text('编辑')").click()
+    page.fill("textarea[name=paragraphs-1-text]", NEW_TEXT)
+    page.click("button:has-text('保存')")
+    assert page.url.endswith("/notice/edit/")
     page.click("button:has-text('保存并预览')")
     assert page.url.endswith("/notice/preview/")
     assert page.locator("p.step").first.inner_text() == f"一是进一步提高政治站位。{NEW_TEXT}"

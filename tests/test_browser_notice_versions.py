@@ -11,6 +11,7 @@ from reports import demo as reports_demo
 from reports.models import Notice, NoticeVersion
 
 from .conftest import PASSWORD, login
+from .fixtures_notice import sign_notice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,9 +58,7 @@ def test_the_principal_publishes_after_confirming_and_the_public_verifies_the_fi
     assert hashlib.sha256(pdf).hexdigest() == shown == first.pdf_sha256
     assert reader.locator(".notice-newer").count() == 0
 
-    notice = Notice.objects.get()
-    notice.signature = "共青团石家庄市新华区委员会"
-    notice.save()
+    sign_notice(Notice.objects.get(), "共青团石家庄市新华区委员会", None)
     publish_confirmed(page, seeded.code)
     page.click("#confirm-button")
     assert "通报第2版已发布" in page.locator(".publish-done").inner_text()

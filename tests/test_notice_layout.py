@@ -10,7 +10,7 @@ from reports.chinese import balanced_lines
 from reports.document import TITLE_CHARACTERS_PER_LINE
 from reports.selectors import current_document, notice_of
 
-from .fixtures_notice import render_seed
+from .fixtures_notice import render_seed, sign_notice
 from .pdf_layout import (
     TEXT_RIGHT,
     TEXT_TOP,
@@ -170,7 +170,7 @@ def test_signature_and_date_follow_gbt_9704_7_3_5_2(seed):
 def test_a_date_longer_than_the_signature_allows_ends_two_characters_in(unit):
     unit.add_signed_off(1, result="已整改。")
     notice = notice_of(unit.inspection)
-    notice.signature, notice.dated = "团区委", date(2024, 12, 31)
+    sign_notice(notice, "团区委", date(2024, 12, 31))
     document, _areas = current_document(notice)
     body = body_lines(pdf_lines(render.notice_pdf(document, draft=False)))
     signature, dated = body[-2], body[-1]

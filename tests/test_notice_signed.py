@@ -12,9 +12,9 @@ from findings.models import Finding, FindingKind, Status
 from ledger import services as ledger_services
 from reports import printing
 from reports.chinese import chinese_date
-from reports.document import build_document, counts_sentence, ledger_areas
-from reports.models import Audience, UnsignedRule
-from reports.selectors import notice_of
+from reports.document import build_document, counts_sentence, default_blocks, ledger_areas
+from reports.models import Audience, NoticeBlock, UnsignedRule
+from reports.selectors import notice_counts, notice_of
 
 from .fixtures_ledger import put_in_state
 
@@ -135,12 +135,14 @@ def test_counts_as_of_a_past_date_are_the_statuses_of_that_date(unit):
     save_at(a, at(3), status=Status.IN_PROGRESS)
     unit.add_findings(1, status=Status.SIGNED_OFF)
     day = timezone.localdate() - timedelta(days=5)
-    sentence = counts_sentence(ledger_areas(unit.inspection), day)
+    sentence = counts_sentence(notice_counts(inspection=unit.inspection, as_of=day), day)
     assert sentence == (
         f"截至{chinese_date(day)}，2个方面3个问题，已完成整改1个，阶段性完成、长期坚持1个，"
         "正在整改1个，整改完成率33.3%。"
     )
-    today = counts_sentence(ledger_areas(unit.inspection), timezone.localdate())
+    today = counts_sentence(
+        notice_counts(inspection=unit.inspection, as_of=timezone.localdate()), timezone.localdate()
+    )
     assert "4个问题，已完成整改2个" in today
 
 
@@ -163,9 +165,12 @@ def test_a_withheld_finding_prints_only_in_the_internal_version_and_is_still_cou
     unit.add_signed_off(1, result="公开的成效。")
     unit.add_signed_off(1, result="涉密的成效。", withheld_reason="state_secret")
     notice = notice_of(unit.inspection)
-    notice.show_counts, notice.counts_as_of = True, timezone.localdate()
-    public = build_document(notice, audience=Audience.PUBLIC).paragraphs()
-    internal = build_document(notice, audience=Audience.INTERNAL).paragraphs()
+    counts = NoticeBlock(
+        kind="counts", as_of=timezone.localdate(), style="ongoing_open", precision=1
+    )
+    blocks = [*default_blocks(notice), counts]
+    public = build_document(notice, blocks=blocks, audience=Audience.PUBLIC).paragraphs()
+    internal = build_document(notice, blocks=blocks, audience=Audience.INTERNAL).paragraphs()
     assert "涉密的成效。" not in public and "2.问题2" not in public
     assert "涉密的成效。" in internal and "2.问题2" in internal
     counts = [p for p in public if p.startswith("截至")]

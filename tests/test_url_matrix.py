@@ -22,6 +22,7 @@ from ledger.evidence import check_upload
 
 from . import url_matrix_setup
 from .conftest import PASSWORD
+from .fixtures_compose import compose_matrix
 from .fixtures_ledger import PDF, upload
 from .fixtures_matrix import (
     ADMINISTRATORS,
@@ -366,6 +367,7 @@ MATRIX = {
     ],
     "reports:notice_detail": [("get", _inspection_url("reports:notice_detail"), None, MEMBERS)],
     "reports:notice_edit": [("get", _inspection_url("reports:notice_edit"), None, PRINCIPAL_GET)],
+    **compose_matrix(PRINCIPAL_GET, PRINCIPAL_POST),
     "reports:notice_preview": [("get", _inspection_url("reports:notice_preview"), None, MEMBERS)],
     "reports:notice_draft_pdf": [
         ("get", _inspection_url("reports:notice_draft_pdf"), None, MEMBERS)
