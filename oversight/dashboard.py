@@ -2,8 +2,8 @@
 behind them.
 
 Every figure comes from a fixed number of grouped queries, however many units and
-findings the round has. There is no extension model yet (延期申请), so the dashboard
-has no "extended" column.
+findings the round has. 延期 counts the findings whose deadline an approved extension
+request moved (findings.selectors.EXTENDED); 逾期 counts against the current deadline.
 """
 
 from dataclasses import dataclass, field
@@ -14,13 +14,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from findings.models import SIGNED_OFF_STATUSES, Finding, Inspection, ProblemCategory, Status
+from findings.selectors import EXTENDED
 from ledger.filters import with_markers
 from ledger.models import EntryKind, LedgerEntry
 
 from .models import OPEN_ORDER_STATES, SupervisionOrder
 
 # The lists behind the numbers: filter name → condition on findings (`today` bound later).
-FILTERS = ("all", "signed_off", "ongoing", "open", "overdue", "returned")
+FILTERS = ("all", "signed_off", "ongoing", "open", "overdue", "extended", "returned")
 
 
 def _returned():
@@ -35,6 +36,7 @@ def finding_filter(name, today):
         "ongoing": Q(status=Status.ONGOING),
         "open": ~Q(status__in=SIGNED_OFF_STATUSES),
         "overdue": Q(deadline__lt=today) & ~Q(status__in=SIGNED_OFF_STATUSES),
+        "extended": EXTENDED,
         "returned": Q(_returned()),
     }[name]
 
@@ -52,6 +54,7 @@ class Figures:
     ongoing: int = 0
     open: int = 0
     overdue: int = 0
+    extended: int = 0
     returned: int = 0
     orders_open: int = 0
 

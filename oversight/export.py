@@ -4,14 +4,14 @@ from openpyxl.styles import Font
 
 from sheets.xlsx import SafeSheet, new_workbook
 
-FIGURES = ["问题数", "已完成整改", "阶段性销号", "未销号", "完成率（%）", "逾期", "曾退回"]
+FIGURES = ["问题数", "已完成整改", "阶段性销号", "未销号", "完成率（%）", "逾期", "延期", "曾退回"]
 UNIT_HEADER = ["巡察", *FIGURES, "督办未办结"]
 CATEGORY_HEADER = ["问题分类", *FIGURES]
 WEEK_HEADER = ["截至", "问题数", "已完成整改", "完成率（%）"]
 
 
 def _figures(f, *, orders=True):
-    values = [f.all, f.signed_off, f.ongoing, f.open, f.rate, f.overdue, f.returned]
+    values = [f.all, f.signed_off, f.ongoing, f.open, f.rate, f.overdue, f.extended, f.returned]
     return [*values, f.orders_open] if orders else values
 
 

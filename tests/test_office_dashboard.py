@@ -167,7 +167,7 @@ def test_the_workbook_has_the_units_the_categories_and_the_weeks(client, round_w
     # The inspection's title starts with the unit's name, neutralised as a formula.
     unit.inspection.refresh_from_db()
     assert unit.inspection.title.startswith("=HYPERLINK(1)单位 · ")
-    assert by_unit["'" + unit.inspection.title][1:] == (4, 1, 0, 3, 25, 1, 1, 1)
+    assert by_unit["'" + unit.inspection.title][1:] == (4, 1, 0, 3, 25, 1, 0, 1, 1)
     assert by_unit["合计"][1:5] == (6, 3, 0, 3)
 
 
@@ -219,3 +219,36 @@ def test_a_long_list_behind_a_number_comes_in_pages_that_keep_the_filter(client,
     assert second.text.count("<tr>") - 1 == 50 and "上一页" in second.text
     signed = client.get(url, {"show": "signed_off", "page": "9"})  # past the end: the last page
     assert "共75个问题" in signed.text and "第 1 / 1 页" not in signed.text
+
+
+def test_an_approved_extension_is_counted_as_extended_and_listed_behind_its_number(client, db):
+    from ledger import extensions
+
+    from .fixtures_office import make_district
+
+    district = make_district("ext", "延期巡察办")
+    unit = make_unit(prefix="ext-u", name="延期单位", code="ext-u")
+    unit.inspection.round = district.round
+    unit.inspection.save()
+    moved, kept, refused = unit.add_findings(3)
+    for finding, decide in ((moved, extensions.extension_approve), (refused, None)):
+        request = extensions.extension_request(
+            finding=finding,
+            by=unit.staff,
+            new_deadline=finding.deadline + timedelta(days=30),
+            reason="需协调资金",
+        )
+        if decide:
+            decide(request=request, by=unit.leader)
+        else:
+            extensions.extension_refuse(request=request, by=unit.leader, reason="时限不变")
+    client.force_login(district.clerk)
+    args = [district.office.pk, district.round.pk]
+    board = client.get(reverse("oversight:round_dashboard", args=args)).context["board"]
+    assert (board.total.extended, board.total.all) == (1, 3)
+    behind = client.get(reverse("oversight:round_findings", args=args), {"show": "extended"})
+    assert [f.pk for f in behind.context["findings"]] == [moved.pk]
+    response = client.get(reverse("oversight:round_export", args=args))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    header = [c.value for c in workbook["按单位"][2]]
+    assert workbook["按单位"].cell(3, header.index("延期") + 1).value == 1
