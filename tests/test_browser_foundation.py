@@ -19,8 +19,8 @@ def test_a_member_logs_in_and_reads_the_seed_ledger(page, seeded):
     page.click("text=团区委 · 区委第二巡察组 · 常规巡察 · 2023")
     assert page.locator("section.area").count() == 4
     assert page.locator("table.findings tbody tr").count() == 17
-    page.select_option("select[name=area]", "4")
-    page.click("button:has-text('筛选')")
+    page.check("input[name=area][value='4']")
+    page.click("button:has-text('搜索筛选')")
     assert page.locator("table.findings tbody tr").count() == 1
     finding = Finding.objects.get(area__position=4, area__inspection=seeded)
     page.click(f"text={finding.statement}")
