@@ -565,14 +565,8 @@ def test_evidence_and_published_notices_come_back_with_the_same_files(history_un
     files = file_hashes(first)
     evidence = {e.file.name: e.sha256 for e in Evidence.objects.all()}
     assert len(evidence) == 2
-    frozen = [(version.html, version.html_sha256), (version.pdf, version.pdf_sha256)]
-    frozen += [
-        (version.docx, version.docx_sha256),
-        (version.internal_html, version.internal_html_sha256),
-    ]
-    frozen += [(version.internal_pdf, version.internal_pdf_sha256)]
-    frozen += [(version.internal_docx, version.internal_docx_sha256)]
-    published = {f.name: h for f, h in frozen}
+    kinds = ["html", "pdf", "docx", "internal_html", "internal_pdf", "internal_docx"]
+    published = {getattr(version, k).name: getattr(version, f"{k}_sha256") for k in kinds}
     assert files == {**evidence, **published}
     models_in = {row["model"] for row in rows_of(first)}
     assert {"ledger.ledgerentry", "ledger.evidence"} <= models_in

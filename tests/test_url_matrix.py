@@ -30,6 +30,19 @@ from .fixtures_matrix import (
     _snapshot,
     build_world,
 )
+from .url_matrix_urls import (
+    _category_name,
+    _category_url,
+    _extension_url,
+    _finding_edit,
+    _finding_url,
+    _inspection_url,
+    _job_url,
+    _measure_url,
+    _office_url,
+    _progress,
+    _round_url,
+)
 
 # The admin namespace has its own matrix (admin_matrix, below).
 NOT_OURS = {"admin"}
@@ -75,80 +88,9 @@ NOT_OFFICE = {"office_director": 404, "office_clerk": 404}
 WRITES_NOTHING_NEEDED = {"logout", "set_language", "ledger:notifications_read"}
 
 
-def _finding_url(name):
-    def build(w):
-        return reverse(name, args=[w.code, w.finding.pk])
-
-    return build
-
-
-def _measure_url(name, *extra):
-    def build(w):
-        return reverse(name, args=[w.code, w.finding.pk, w.measure.pk, *extra])
-
-    return build
-
-
-def _extension_url(action):
-    def build(w):
-        args = [w.code, w.submitted.pk, w.extension.pk, action]
-        return reverse("ledger:extension_decide", args=args)
-
-    return build
-
-
-def _inspection_url(name):
-    def build(w):
-        return reverse(name, args=[w.code])
-
-    return build
-
-
-def _job_url(name):
-    def build(w):
-        return reverse(name, args=[w.code, w.job.pk])
-
-    return build
-
-
-def _progress(w):
-    today = timezone.localdate().isoformat()
-    return {"progress-on_date": today, "progress-text": "完成学习"}
-
-
-def _finding_edit(w):
-    return {"edit-version": w.finding.version, "edit-result": "新成效", "edit-kind": w.finding.kind}
-
-
 def _password_change(w):
     new = "Zhenggai-taizhang-2024!"
     return {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
-
-
-def _round_url(name):
-    def build(w):
-        return reverse(name, args=[w.district.office.pk, w.district.round.pk])
-
-    return build
-
-
-def _office_url(name):
-    def build(w):
-        return reverse(name, args=[w.district.office.pk])
-
-    return build
-
-
-def _category_url(action):
-    def build(w):
-        office, category = w.district.office, w.district.categories[1]
-        return reverse("oversight:category_change", args=[office.pk, category.pk, action])
-
-    return build
-
-
-def _category_name(w):
-    return {f"c{w.district.categories[1].pk}-name": "全面从严治党问题"}
 
 
 def _in_a_week():
