@@ -7,12 +7,13 @@ from .models import Notification
 
 
 def unread_notifications(request):
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-
+    # Lazy through and through: a page that never shows the count (the 503 page, while the
+    # database is away) must not even load the user.
     @cache
     def count():
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return 0
         # served by the partial index ledger_notification_unread_idx
         return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
