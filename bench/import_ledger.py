@@ -103,6 +103,7 @@ def generate():
             detail="具体表现为会议记录不完整，学习计划落实不到位。",
             kind=FindingKind.DEADLINE if n % 3 else FindingKind.ONGOING,
             deadline=date(2024, 1 + n % 12, 1 + n % 28),
+            original_deadline=date(2024, 1 + n % 12, 1 + n % 28),
             responsible_leader=people["副书记"],
             responsible_person=people["办公室干事"],
             responsible_department="办公室",

@@ -273,6 +273,7 @@ def build(*, today=None, log=print):
                     person = mine[f"staff{k % 3}"]
                     leader = mine[f"leader{k % 2}"]
                 signed = status in (Status.SIGNED_OFF, Status.ONGOING)
+                deadline = today + timedelta(days=rng.randint(-60, 90))
                 findings.append(
                     Finding(
                         area=area,
@@ -280,7 +281,8 @@ def build(*, today=None, log=print):
                         statement=f"{rng.choice(PROBLEMS)}，{rng.choice(PROBLEMS)}。",
                         detail=rng.choice(DETAILS) if rng.random() < 0.7 else "",
                         kind=kind,
-                        deadline=today + timedelta(days=rng.randint(-60, 90)),
+                        deadline=deadline,
+                        original_deadline=deadline,
                         responsible_leader=leader,
                         responsible_person=person,
                         status=status,
