@@ -208,7 +208,11 @@ class Area(models.Model):
     # Bumped by every edit of the title; the edit form carries it to refuse lost updates.
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    history = HistoricalRecords()
+    # The history is read by finding, by date and by area (the office's trend); the other
+    # relations' indexes would only slow every write.
+    history = HistoricalRecords(
+        no_db_index=["responsible_leader", "responsible_person", "signed_off_by", "category"]
+    )
 
     class Meta:
         verbose_name = _("area")
@@ -272,7 +276,12 @@ class WithholdReason(models.TextChoices):
 
 
 class Finding(models.Model):
-    area = models.ForeignKey(Area, models.CASCADE, related_name="findings", verbose_name=_("area"))
+    # No index of their own on area, responsible_leader and responsible_person: the
+    # constraint and indexes below start with them and serve every lookup by them, and an
+    # import writes each index once per row.
+    area = models.ForeignKey(
+        Area, models.CASCADE, related_name="findings", verbose_name=_("area"), db_index=False
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     statement = models.TextField(_("statement"))
     # The statement as the notice prints it, where the principal words it for the public
@@ -288,6 +297,7 @@ class Finding(models.Model):
         null=True,
         blank=True,
         related_name="led_findings",
+        db_index=False,
         verbose_name=_("responsible leader"),
     )
     responsible_person = models.ForeignKey(
@@ -296,6 +306,7 @@ class Finding(models.Model):
         null=True,
         blank=True,
         related_name="assigned_findings",
+        db_index=False,
         verbose_name=_("responsible person"),
     )
     # Names written in an imported ledger for whom the unit has no account yet, kept as
@@ -356,7 +367,11 @@ class Finding(models.Model):
     # Bumped by every service that writes the finding; edit forms carry it to refuse lost updates.
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    history = HistoricalRecords()
+    # The history is read by finding, by date and by area (the office's trend); the other
+    # relations' indexes would only slow every write.
+    history = HistoricalRecords(
+        no_db_index=["responsible_leader", "responsible_person", "signed_off_by", "category"]
+    )
 
     class Meta:
         verbose_name = _("finding")
@@ -438,8 +453,8 @@ class Finding(models.Model):
 
 
 class Measure(models.Model):
-    finding = models.ForeignKey(
-        Finding, models.CASCADE, related_name="measures", verbose_name=_("finding")
+    finding = models.ForeignKey(  # indexed by the position constraint, which starts with it
+        Finding, models.CASCADE, related_name="measures", verbose_name=_("finding"), db_index=False
     )
     position = models.PositiveSmallIntegerField(_("position"))
     text = models.TextField(_("measure"))
@@ -455,7 +470,7 @@ class Measure(models.Model):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["owner"])  # read by finding and date only
 
     class Meta:
         verbose_name = _("measure")

@@ -390,7 +390,8 @@ def test_applying_an_import_takes_the_same_queries_for_5_or_40_findings(unit, tm
     # savepoint, lock, people, areas, findings, measures, co-responsible; findings + their
     # history; measures + their history; release (rectify.bulk_history writes each table
     # in one statement, whatever the database's parameter limit)
-    assert len(queries) == QUERIES_FOR_A_NEW_IMPORT, [q["sql"][:80] for q in queries]
+    expected = QUERIES_FOR_A_NEW_IMPORT + _ids_taken_first(Finding, Measure)
+    assert len(queries) == expected, "\n".join(q["sql"][:60] for q in queries)
 
 
 QUERIES_FOR_A_NEW_IMPORT = 12
@@ -448,7 +449,13 @@ def test_updating_5_or_40_findings_takes_the_same_queries(unit, tmp_path, count)
     # measures created + history (plus the findings' history rows in as many statements
     # as SQLite's parameter limit needs: a fixed number of rows per statement)
     extra = _extra_batches(count, Finding.history.model)
-    assert len(queries) == 12 + extra, [q["sql"][:80] for q in queries]
+    assert len(queries) == 12 + extra + _ids_taken_first(Measure), [q["sql"][:80] for q in queries]
+
+
+def _ids_taken_first(*models):
+    """On PostgreSQL the new rows' ids come from their sequences first, one query a model,
+    and the rows go in by COPY (rectify/bulk_history.py)."""
+    return len(models) if connection.vendor == "postgresql" else 0
 
 
 def _extra_batches(count, *models):
