@@ -196,7 +196,10 @@ class Inspection(models.Model):
     @property
     def particulars(self):
         """Group, kind and year: what tells the inspections of one unit apart."""
-        return f"{self.group} · {self.get_kind_display()} · {self.onsite_start:%Y}"
+        # The label looked up by value: get_kind_display() would translate every label
+        # of the choices (hashing them) on each call, and lists show a title a row.
+        kind = dict(InspectionKind.choices).get(self.kind, self.kind)
+        return f"{self.group} · {kind} · {self.onsite_start:%Y}"
 
 
 class Area(models.Model):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Window
 from django.utils import timezone
 
 from findings.access import SIGN_OFF_ROLES, Access
@@ -279,10 +279,26 @@ class MyWork:
     extensions_to_decide: list = field(default_factory=list)  # 延期申请 awaiting my decision
 
 
-def _section(key, queryset, today):
-    """The first rows (their ids first, then their rows: see `ledger_order`) and the count."""
-    ids = list(_finding_rows(queryset).values_list("pk", flat=True)[:MY_WORK_ROWS])
-    return Section(key=key, rows=rows_of(ids, today), total=queryset.count())
+def _first_ids(queryset):
+    """The ids of a section's first rows and how many rows it has, in one query: the count
+    is a window over every row, taken before the LIMIT."""
+    first = list(
+        _finding_rows(queryset)
+        .annotate(total=Window(Count("pk")))
+        .values_list("pk", "total")[:MY_WORK_ROWS]
+    )
+    return [pk for pk, _total in first], (first[0][1] if first else 0)
+
+
+def _sections(querysets, today):
+    """{key: queryset} → [Section]: each section's first ids and count, then the rows of
+    every section in one query."""
+    firsts = {key: _first_ids(queryset) for key, queryset in querysets.items()}
+    rows = {f.pk: f for f in rows_of([pk for ids, _ in firsts.values() for pk in ids], today)}
+    return [
+        Section(key=key, rows=[rows[pk] for pk in ids if pk in rows], total=total)
+        for key, (ids, total) in firsts.items()
+    ]
 
 
 # 我的工作's filters: a selector of findings.selectors each.
@@ -314,11 +330,9 @@ def my_work(access, today=None, only=""):
         .exclude(mine_open)
         .exclude(pk__in=awaiting.values("pk"))
     )
-    sections = [
-        _section("awaiting", awaiting, today),
-        _section("to_update", to_update, today),
-        _section("deadlines", deadlines, today),
-    ]
+    sections = _sections(
+        {"awaiting": awaiting, "to_update": to_update, "deadlines": deadlines}, today
+    )
     notifications = list(
         Notification.objects.filter(recipient=user, read_at__isnull=True)
         .select_related("entry__finding__area__inspection__organisation", "entry__author")
