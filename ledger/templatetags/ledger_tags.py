@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext
 
+from findings.models import Status
 from ledger.selectors import deadline_warning
 
 register = template.Library()
@@ -29,3 +30,9 @@ def deadline_standing(finding):
     if finding.extension_count:
         return gettext("extended ×%(count)d") % {"count": finding.extension_count}
     return gettext("on time")
+
+
+@register.filter
+def status_label(value):
+    """The translated name of a finding status value, as the status column heads it."""
+    return Status(value).label
