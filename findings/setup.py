@@ -4,7 +4,9 @@ and the unit's members with their roles.
 Each function is one user action in one transaction, checks that `by` is the unit's
 principal, and leaves its reason in the history. Deactivating a member ends their
 membership (the history keeps it) and, when they belong to no other unit or office,
-their login; their findings, entries and history stay as they are.
+their login; their findings, entries and history stay as they are. Reactivating gives
+a former member a membership again (their last role or another) and the login that
+the deactivation ended, never one an administrator disabled.
 """
 
 import secrets
@@ -19,6 +21,8 @@ from .models import Area, Inspection, Membership, Organisation, Role, User
 from .offices import OfficeMembership
 
 TEMPORARY_PASSWORD_LENGTH = 14
+DEACTIVATED = "停用单位成员"
+REACTIVATED = "恢复单位成员"
 
 
 class SetupError(Exception):
@@ -172,7 +176,7 @@ def member_deactivate(*, membership, by):
         if membership.user_id == by.pk:
             raise SetupError(_("You cannot deactivate yourself."))
         user = membership.user
-        membership._change_reason = "停用单位成员"
+        membership._change_reason = DEACTIVATED
         membership._history_user = by
         membership.delete()
         belongs_elsewhere = (
@@ -181,5 +185,63 @@ def member_deactivate(*, membership, by):
         )
         if not belongs_elsewhere and not user.is_privileged and user.is_active:
             user.is_active = False
-            _saved(user, "停用单位成员", by, update_fields=["is_active"])
+            _saved(user, DEACTIVATED, by, update_fields=["is_active"])
     return user
+
+
+def former_members(organisation, *, user_id=None):
+    """The unit's deactivated members, by name: for each person whose membership ended
+    and who is not a member again, the record of that end (role, when, by whom)."""
+    current = Membership.objects.filter(organisation=organisation).values("user_id")
+    records = (
+        Membership.history.filter(organisation_id=organisation.pk, history_type="-")
+        .exclude(user_id__in=current)
+        .select_related("user", "history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    if user_id is not None:
+        records = records.filter(user_id=user_id)
+    last = {}
+    for record in records:
+        last.setdefault(record.user_id, record)
+    return sorted(last.values(), key=lambda record: (str(record.user), record.user.username))
+
+
+def _login_ended_here(user):
+    """Whether the step that turned the user's login off was a deactivation from a unit
+    (not an administrator's), whatever else changed in the account since."""
+    turned_off = None
+    records = user.history.order_by("-history_date", "-history_id")
+    for is_active, reason in records.values_list("is_active", "history_change_reason"):
+        if is_active:
+            break
+        turned_off = reason
+    return turned_off == DEACTIVATED
+
+
+def member_reactivate(*, organisation, user, by, role):
+    """A former member of the unit becomes one again, with `role`; their login comes
+    back when their deactivation ended it."""
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        _require_principal(organisation, by)
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not former_members(organisation, user_id=user.pk):
+            raise SetupError(
+                _("%(person)s is not a deactivated member of this unit.") % {"person": user}
+            )
+        if not user.is_active and not _login_ended_here(user):
+            raise SetupError(
+                _(
+                    "An administrator has disabled the login of %(person)s: ask the "
+                    "administrator to enable it first."
+                )
+                % {"person": user}
+            )
+        membership = _saved(
+            Membership(user=user, organisation=organisation, role=role), REACTIVATED, by
+        )
+        if not user.is_active:
+            user.is_active = True
+            _saved(user, REACTIVATED, by, update_fields=["is_active"])
+    return membership

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,15 +33,22 @@ def unit_for(request, organisation_id):
     return get_object_or_404(Organisation, pk=organisation_id)
 
 
+def _former_form(user_id, data=None, **kwargs):
+    """The role a former member comes back with (their last one, unless changed)."""
+    return RoleForm(data, prefix=f"f{user_id}", **kwargs)
+
+
 def _render_unit(request, organisation, *, member_form=None, status=200):
     members = (
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
         .order_by("role", "user__display_name")
     )
+    former = setup.former_members(organisation)
     context = {
         "organisation": organisation,
         "members": [(m, RoleForm(instance=m, prefix=f"m{m.pk}")) for m in members],
+        "former": [(f, _former_form(f.user_id, initial={"role": f.role})) for f in former],
         "inspections": organisation.inspections.select_related("organisation").order_by(
             "-onsite_start", "code"
         ),
@@ -128,6 +136,46 @@ def member_change(request, organisation_id, membership_id):
             messages.success(request, _("Role changed."))
     except setup.SetupError as error:
         messages.error(request, str(error))
+    return back
+
+
+@login_required
+@require_POST
+def member_reactivate(request, organisation_id, user_id):
+    """A deactivated member back in the unit, with the role chosen, once confirmed."""
+    organisation = unit_for(request, organisation_id)
+    former = setup.former_members(organisation, user_id=user_id)
+    if not former:
+        raise Http404
+    person = former[0].user
+    back = redirect("findings:unit_setup", organisation.pk)
+    form = _former_form(user_id, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role from the list."))
+        return back
+    role = form.cleaned_data["role"]
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Reactivate a member"),
+            question=_(
+                "%(person)s will be a member of %(unit)s again, as %(role)s, and can log in "
+                "unless an administrator has disabled their login."
+            )
+            % {"person": person, "unit": organisation, "role": Role(role).label},
+            details=[
+                (_("Login name"), person.username),
+                (_("Deactivated"), f"{localtime(former[0].history_date):%Y-%m-%d %H:%M}"),
+            ],
+            button=_("Reactivate"),
+            back_url=back.url,
+        )
+    try:
+        setup.member_reactivate(organisation=organisation, user=person, by=request.user, role=role)
+    except setup.SetupError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Reactivated."))
     return back
 
 

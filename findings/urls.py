@@ -26,6 +26,11 @@ urlpatterns = [
         name="member_added",
     ),
     path(
+        "units/<int:organisation_id>/former-members/<int:user_id>/reactivate/",
+        setup_views.member_reactivate,
+        name="member_reactivate",
+    ),
+    path(
         "units/<int:organisation_id>/inspections/new/",
         setup_views.inspection_new,
         name="inspection_new",

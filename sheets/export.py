@@ -7,15 +7,17 @@ merged over its measure rows (one row per measure), dates as real dates.
 
 from datetime import date
 
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 
 from findings.models import Finding, FindingKind, Measure, ProblemCategory
 
-from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, new_workbook
+from .xlsx import COLUMNS, KIND_LABELS, STATUS_LABELS, SafeSheet, new_workbook
 
 KEYS = [key for key in COLUMNS if key != "category"]
+CATEGORY_KEYS = list(COLUMNS)  # 问题分类 after 问题方面
 # Columns that belong to the finding, merged over its measure rows.
 FINDING_KEYS = (
     "number",
@@ -106,9 +108,7 @@ def export_keys(inspection):
         inspection.round_id
         and ProblemCategory.objects.filter(office__rounds=inspection.round_id).exists()
     ) or Finding.objects.filter(area__inspection=inspection, category__isnull=False).exists()
-    if not has_categories:
-        return KEYS
-    return [*KEYS[:2], "category", *KEYS[2:]]
+    return CATEGORY_KEYS if has_categories else KEYS
 
 
 def export_workbook(inspection, *, progress=None):
@@ -152,10 +152,37 @@ def export_workbook(inspection, *, progress=None):
     return workbook
 
 
-def _list_validation(ws, labels, column, rows):
+# Excel keeps an inline list (a data validation's formula) to 255 characters, commas
+# included, and cannot quote a comma inside one item: longer lists, or items with a
+# comma or a quote, are kept in a hidden sheet that the validation refers to.
+INLINE_LIST_MAX = 255
+LISTS_SHEET = "下拉选项"
+TEMPLATE_ROWS = (2, 2000)
+
+
+def _list_formula(workbook, labels):
+    """The validation's formula1 for these items: inline when Excel allows it, else a
+    range of a column of the hidden sheet of lists."""
+    labels = list(labels)
+    inline = ",".join(labels)
+    if len(inline) <= INLINE_LIST_MAX and not any("," in x or '"' in x for x in labels):
+        return f'"{inline}"'
+    if LISTS_SHEET in workbook.sheetnames:
+        lists = SafeSheet(workbook[LISTS_SHEET])
+    else:
+        lists = SafeSheet(workbook.create_sheet(LISTS_SHEET))
+        lists.ws.sheet_state = "hidden"
+    column = lists.ws.max_column + 1 if lists.ws["A1"].value is not None else 1
+    for row, label in enumerate(labels, start=1):
+        lists.write(row, column, label, wrap=False)
+    letter = get_column_letter(column)
+    return f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(labels)}"
+
+
+def _list_validation(workbook, ws, labels, column, rows=TEMPLATE_ROWS):
     validation = DataValidation(
         type="list",
-        formula1='"' + ",".join(labels) + '"',
+        formula1=_list_formula(workbook, labels),
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="输入有误",
@@ -165,15 +192,31 @@ def _list_validation(ws, labels, column, rows):
     validation.add(f"{column}{rows[0]}:{column}{rows[1]}")
 
 
-def template_workbook():
-    """The blank ledger: header, drop-downs for 整改类型 and 整改状态, one example row."""
+def offered_categories(inspection):
+    """The names of the categories the office of the inspection's round offers (not the
+    retired ones), in the office's order; none outside a round."""
+    if inspection.round_id is None:
+        return []
+    return list(
+        ProblemCategory.objects.filter(office__rounds=inspection.round_id, retired_at__isnull=True)
+        .order_by("position")
+        .values_list("name", flat=True)
+    )
+
+
+def template_workbook(inspection):
+    """The blank ledger: header, drop-downs for 整改类型 and 整改状态, and for 问题分类
+    where the office of the inspection's round keeps categories; one example row."""
+    categories = offered_categories(inspection)
+    keys = CATEGORY_KEYS if categories else KEYS
     workbook, sheet = new_workbook("整改台账")
     ws = sheet.ws
-    sheet.header(1, KEYS)
-    sheet.widths(KEYS)
+    sheet.header(1, keys)
+    sheet.widths(keys)
     example = {
         "number": 1,
         "area": "聚焦……方面（与巡察反馈意见的方面一致）",
+        "category": categories[0] if categories else "",
         "statement": "巡察反馈的问题（示例，导入前请删除本行）",
         "detail": "问题的具体表现",
         "measure": "整改措施；一个问题有多条措施时，每条一行，合并序号和问题单元格",
@@ -185,8 +228,10 @@ def template_workbook():
         "status": STATUS_LABELS["not_started"],
         "result": "整改成效（销号时填写）",
     }
-    sheet.write_row(2, [example[key] for key in KEYS])
-    letters = {key: ws.cell(row=1, column=i).column_letter for i, key in enumerate(KEYS, 1)}
-    _list_validation(ws, KIND_LABELS.values(), letters["kind"], (2, 2000))
-    _list_validation(ws, STATUS_LABELS.values(), letters["status"], (2, 2000))
+    sheet.write_row(2, [example[key] for key in keys])
+    letters = {key: get_column_letter(i) for i, key in enumerate(keys, 1)}
+    _list_validation(workbook, ws, KIND_LABELS.values(), letters["kind"])
+    _list_validation(workbook, ws, STATUS_LABELS.values(), letters["status"])
+    if categories:
+        _list_validation(workbook, ws, categories, letters["category"])
     return workbook

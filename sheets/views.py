@@ -82,8 +82,8 @@ def export_download(request, code, job_id):
 
 @login_required
 def ledger_template(request, code):
-    inspection_for(request, code)
-    return _xlsx_response(template_workbook(), "整改台账模板.xlsx")
+    inspection = inspection_for(request, code)[0]
+    return _xlsx_response(template_workbook(inspection), "整改台账模板.xlsx")
 
 
 @login_required

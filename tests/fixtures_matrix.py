@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from accounts.members import first_login_path, member_create
+from findings import setup
 from findings.models import Finding, Measure, Status
 from ledger import extensions
 from ledger.evidence import check_upload
@@ -144,6 +145,12 @@ def build_world(unit, outsider, administrators, district, other_district, tmp_pa
     )  # fmt: skip
     w.first_login_path = first_login_path(link)
     Finding.objects.filter(pk=w.finding.pk).update(responsible_person_text="档案员")
+    # A member the principal deactivated: their login ended with it.
+    membership, _ = setup.member_add(
+        organisation=unit.organisation, by=unit.principal, username="u-former",
+        display_name="原办公室干事", job_title="", role="staff",
+    )  # fmt: skip
+    w.former = setup.member_deactivate(membership=membership, by=unit.principal)
     w.done_job = ImportJob.objects.create(
         inspection=unit.inspection, filename="台账.xlsx", stored_name="done.xlsx", state="done",
         report={"added_members": [{"name": "档案员", "role": "staff", "user_id": w.newcomer.pk}]},

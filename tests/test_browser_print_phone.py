@@ -100,3 +100,15 @@ def test_the_ledger_list_on_a_390_px_phone_shows_each_cells_column_label(page, u
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     DOCS.mkdir(exist_ok=True)
     page.locator("section.area").first.screenshot(path=str(DOCS / "ledger-list-390px.png"))
+
+
+def test_the_round_dashboard_on_a_390_px_phone_labels_every_figure(page, unit, district):
+    unit.add_findings(2, deadline=date(2024, 12, 31))
+    login(page, district.director.username)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(reverse("oversight:round_dashboard", args=[district.office.pk, district.round.pk]))
+    row = page.locator(f"#unit-{unit.inspection.code} td")
+    labels = row.evaluate_all("cells => cells.map(c => getComputedStyle(c, '::before').content)")
+    heads = page.locator("#by-unit thead th").all_text_contents()
+    assert labels == [f'"{head}"' for head in heads] and len(labels) == 10
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -194,9 +194,9 @@ def test_the_export_has_the_ledger_layout(seeded, tmp_path):
     assert ws.max_row == 2 + 17 + 2
 
 
-def test_the_template_has_the_header_drop_downs_and_an_example_row(tmp_path):
+def test_the_template_has_the_header_drop_downs_and_an_example_row(unit, tmp_path):
     path = tmp_path / "template.xlsx"
-    template_workbook().save(path)
+    template_workbook(unit.inspection).save(path)
     ws = load_workbook(path).active
     assert [c.value for c in ws[1]] == HEADER
     assert ws.max_row == 2 and ws["A2"].value == 1

@@ -188,8 +188,8 @@ def test_the_unit_page_lists_members_and_inspections_in_chinese(
     client, unit, django_assert_num_queries
 ):
     client.force_login(unit.principal)
-    # session, user, access, unit, members, inspections, unread count
-    with django_assert_num_queries(7):
+    # session, user, access, unit, members, deactivated members, inspections, unread count
+    with django_assert_num_queries(8):
         html = client.get(unit_url("findings:unit_setup", unit)).text
     assert "单位成员" in html and "新增成员" in html and unit.inspection.title in html
     assert html.count('<tr id="member-') == 6
@@ -207,6 +207,9 @@ def test_the_unit_page_costs_the_same_queries_with_more_members(
             job_title="",
             role=Role.STAFF,
         )
+    for membership in Membership.objects.filter(user__username__startswith="extra-")[:5]:
+        setup.member_deactivate(membership=membership, by=unit.principal)
     client.force_login(unit.principal)
-    with django_assert_num_queries(7):
-        client.get(unit_url("findings:unit_setup", unit))
+    with django_assert_num_queries(8):
+        html = client.get(unit_url("findings:unit_setup", unit)).text
+    assert html.count('<tr id="former-') == 5

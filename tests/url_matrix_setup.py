@@ -19,6 +19,14 @@ def _member_url(name):
     return build
 
 
+def _reactivate_url(w):
+    return reverse("findings:member_reactivate", args=[w.unit.organisation.pk, w.former.pk])
+
+
+def _reactivate(w):
+    return {f"f{w.former.pk}-role": "staff", "confirmed": "1"}
+
+
 def _new_member(w):
     return {"display_name": "新干事", "username": "new-clerk", "role": "staff"}
 
@@ -52,6 +60,11 @@ def entries(*, get, post, inspection_get, inspection_post, inspection_url):
         "findings:member_add": [("post", _unit_url("findings:member_add"), _new_member, post)],
         "findings:member_change": [
             ("post", _member_url("findings:member_change"), _role_change, post),
+        ],
+        # A deactivated member back: the first POST only asks to confirm.
+        "findings:member_reactivate": [
+            ("post", _reactivate_url, lambda w: {f"f{w.former.pk}-role": "staff"}, get),
+            ("post", _reactivate_url, _reactivate, post),
         ],
         # Nothing kept in the session to show: back to the unit's page.
         "findings:member_added": [("get", _member_url("findings:member_added"), None, post)],

@@ -81,3 +81,9 @@ def markers(finding):
     if finding.extension_count:
         parts.append(("extended", deadline_standing(finding)))
     return format_html_join("", '<span class="marker marker-{}">{}</span>', parts)
+
+
+@register.filter
+def status_label(value):
+    """The translated name of a finding status value, as the status column heads it."""
+    return Status(value).label
