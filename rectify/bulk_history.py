@@ -20,6 +20,8 @@ Values are adapted per column type as the ORM would. tests/test_bulk_history.py 
 that rows and history rows equal what the ORM and simple-history write.
 """
 
+from operator import attrgetter
+
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -113,13 +115,10 @@ def write_history(objs, model, *, user, reason, date=None, batch_size=2000):
     sql, attnames, adapters = history_insert(model)
     when = connection.ops.adapt_datetimefield_value(date or timezone.now())
     user_id = user.pk if user is not None else None
-    getters = list(zip(attnames, adapters, strict=True))
+    values = _values_of(attnames, adapters)
     rows = []
     for obj in objs:
-        row = [
-            getattr(obj, name) if adapt is None else adapt(getattr(obj, name))
-            for name, adapt in getters
-        ]
+        row = values(obj)
         row += [when, getattr(obj, "_change_reason", None) or reason, "+", user_id]
         rows.append(row)
     with connection.cursor() as cursor:
@@ -185,20 +184,15 @@ def _insert_returning_ids(model, objs):
     each); their ids are set."""
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    getters = [(f.attname, _adapter(f)) for f in fields]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             _set_ids(objs, _reserve_ids(cursor, meta, len(objs)))
-            rows = [
-                [obj.pk]
-                + [
-                    getattr(obj, name) if adapt is None else adapt(getattr(obj, name))
-                    for name, adapt in getters
-                ]
-                for obj in objs
-            ]
-            _copy_rows(cursor, meta.db_table, [meta.pk.column] + [f.column for f in fields], rows)
+            fields = [meta.pk, *fields]
+            values = _values_of([f.attname for f in fields], [_adapter(f) for f in fields])
+            rows = [values(obj) for obj in objs]
+            _copy_rows(cursor, meta.db_table, [f.column for f in fields], rows)
         return
+    getters = [(f.attname, _adapter(f)) for f in fields]
     quote = connection.ops.quote_name
     head = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
@@ -224,10 +218,27 @@ def _insert_returning_ids(model, objs):
 
 
 def _set_ids(objs, returned):
+    if not objs:
+        return
+    attname, alias = objs[0]._meta.pk.attname, connection.alias
     for obj, (pk,) in zip(objs, returned, strict=True):
-        obj.pk = pk
+        setattr(obj, attname, pk)
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
+
+
+def _values_of(attnames, adapters):
+    """A function: object → [its values of `attnames`, each adapted by its adapter]."""
+    get = attrgetter(*attnames) if len(attnames) > 1 else lambda obj: (getattr(obj, attnames[0]),)
+    adapted = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
+
+    def values(obj):
+        row = list(get(obj))
+        for i, adapt in adapted:
+            row[i] = adapt(row[i])
+        return row
+
+    return values
 
 
 # No statement takes more than 65,535 parameters (PostgreSQL's bound; SQLite's is lower
