@@ -121,13 +121,15 @@ def generate():
             for a, area in enumerate(areas):
                 for n in range(FINDINGS_PER_AREA):
                     k = a * FINDINGS_PER_AREA + n
+                    deadline = today + timedelta(days=(k % 40) - 10)
                     findings.append(
                         Finding(
                             area=area,
                             number=n + 1,
                             statement=f"问题{k + 1}：会议记录内容不完整。",
                             kind=FindingKind.DEADLINE,
-                            deadline=today + timedelta(days=(k % 40) - 10),
+                            deadline=deadline,
+                            original_deadline=deadline,  # as Finding.save() keeps it
                             responsible_leader=people[Role.LEADER][k % 2],
                             responsible_person=people[Role.STAFF][k % 2],
                             status=statuses[k % len(statuses)],
