@@ -136,6 +136,8 @@ def generate(today):
                         statement=f"问题{a * FINDINGS_PER_AREA + n + 1}：制度执行不到位。",
                         kind=FindingKind.DEADLINE,
                         deadline=today + timedelta(days=(n * 7 + u) % 60 - 20),
+                        # as Finding.save() keeps it
+                        original_deadline=today + timedelta(days=(n * 7 + u) % 60 - 20),
                         responsible_leader=leader,
                         responsible_person=staff,
                         status=statuses[(a * FINDINGS_PER_AREA + n + u) % len(statuses)],
