@@ -84,6 +84,9 @@ def generate(today):
     from ledger.models import EntryKind, LedgerEntry
     from oversight.models import OrderState, SupervisionOrder
 
+    sys.path.insert(0, str(ROOT / "bench"))
+    import load_office
+
     # Benchmark data only: entries carry their own recording time, so the sign-offs
     # spread over the last twelve weeks and the weekly trend has a shape.
     LedgerEntry._meta.get_field("created_at").auto_now_add = False
@@ -136,6 +139,8 @@ def generate(today):
                         statement=f"问题{a * FINDINGS_PER_AREA + n + 1}：制度执行不到位。",
                         kind=FindingKind.DEADLINE,
                         deadline=today + timedelta(days=(n * 7 + u) % 60 - 20),
+                        # as Finding.save() keeps it
+                        original_deadline=today + timedelta(days=(n * 7 + u) % 60 - 20),
                         responsible_leader=leader,
                         responsible_person=staff,
                         status=statuses[(a * FINDINGS_PER_AREA + n + u) % len(statuses)],
@@ -161,24 +166,7 @@ def generate(today):
                             created_at=now - timedelta(days=90 - e),
                         )
                     )
-                if k % 9 == 0:
-                    entries.append(
-                        LedgerEntry(finding=finding, kind=EntryKind.RETURN, author=leader,
-                                    on_date=today, text="材料不全",
-                                    status_before=Status.SUBMITTED,
-                                    status_after=Status.IN_PROGRESS, created_at=now)
-                    )  # fmt: skip
-                if finding.status in (Status.SIGNED_OFF, Status.ONGOING):
-                    kind = (
-                        EntryKind.SIGN_OFF
-                        if finding.status == Status.SIGNED_OFF
-                        else EntryKind.SIGN_OFF_ONGOING
-                    )
-                    entries.append(
-                        LedgerEntry(finding=finding, kind=kind, author=leader, on_date=today,
-                                    status_before=Status.SUBMITTED, status_after=finding.status,
-                                    created_at=now - timedelta(days=(k * 5 + u) % 84))
-                    )  # fmt: skip
+                entries += load_office.closing_entries(k, finding, leader, u, today, now)
             LedgerEntry.objects.bulk_create(entries)
             SupervisionOrder.objects.bulk_create(
                 SupervisionOrder(office=office, inspection=inspection, finding=findings[i],
