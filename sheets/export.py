@@ -7,6 +7,7 @@ merged over its measure rows (one row per measure), dates as real dates.
 
 from datetime import date
 
+from django.utils import timezone
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -223,7 +224,7 @@ def template_workbook(inspection):
         "leader": "副书记",
         "person": "办公室干事",
         "department": "办公室",
-        "deadline": date(date.today().year, 12, 31),
+        "deadline": date(timezone.localdate().year, 12, 31),
         "kind": KIND_LABELS[FindingKind.DEADLINE],
         "status": STATUS_LABELS["not_started"],
         "result": "整改成效（销号时填写）",

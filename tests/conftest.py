@@ -71,7 +71,7 @@ class Unit:
         start = (area.findings.order_by("-number").values_list("number", flat=True).first()) or 0
         defaults = {
             "kind": FindingKind.DEADLINE,
-            "deadline": date.today() + timedelta(days=30),
+            "deadline": timezone.localdate() + timedelta(days=30),
             "responsible_leader": self.leader,
             "responsible_person": self.staff,
         }

@@ -176,13 +176,13 @@ def test_a_request_needs_a_later_date_and_a_reason(unit, days, reason, message):
 
 
 def test_a_new_date_in_the_past_and_a_finding_without_deadline_are_refused(unit):
-    overdue = unit.add_findings(1, deadline=date.today() - timedelta(days=30))[0]
+    overdue = unit.add_findings(1, deadline=timezone.localdate() - timedelta(days=30))[0]
     with pytest.raises(services.LedgerError, match="past|早于今天"):
         ask(overdue, unit.staff, days=10)
     ongoing = unit.add_findings(1, kind="ongoing", deadline=None)[0]
     with pytest.raises(services.LedgerError, match="no deadline|没有.*时限"):
         extensions.extension_request(
-            finding=ongoing, by=unit.staff, new_deadline=date.today(), reason="理由"
+            finding=ongoing, by=unit.staff, new_deadline=timezone.localdate(), reason="理由"
         )
 
 

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from findings.models import Area, Inspection, InspectionKind, Status
@@ -134,7 +135,7 @@ def test_a_notification_on_my_work_names_its_inspection(client, two):
             finding=finding,
             kind=EntryKind.RETURN,
             author=unit.leader,
-            on_date=date.today(),
+            on_date=timezone.localdate(),
             status_before=Status.SUBMITTED,
             status_after=Status.IN_PROGRESS,
             text="缺少佐证",

@@ -1,6 +1,6 @@
 """Landing pages by role at `/` and the unread count in the header (issue 15.4)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -103,7 +103,7 @@ def test_the_header_shows_the_unread_count_on_every_page(client, unit):
         finding=finding,
         kind=EntryKind.PROGRESS,
         author=unit.leader,
-        on_date=date.today(),
+        on_date=timezone.localdate(),
         status_before=finding.status,
         status_after=finding.status,
     )

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from findings.models import InspectionKind, Status
 from reports import demo as reports_demo
@@ -162,9 +163,9 @@ def test_the_counts_sentence_counts_the_ledger(unit):
     unit.add_findings(2, status=Status.SIGNED_OFF, result="x")
     unit.add_findings(1, status=Status.ONGOING, result="x", area=unit.areas[1])
     unit.add_findings(1, status=Status.IN_PROGRESS, area=unit.areas[1])
-    counts = notice_counts(inspection=unit.inspection, as_of=date.today())
-    assert counts_sentence(counts, date.today()) == (
-        f"截至{chinese_date(date.today())}，2个方面4个问题，已完成整改2个，阶段性完成、长期坚持1个，"
+    counts = notice_counts(inspection=unit.inspection, as_of=timezone.localdate())
+    assert counts_sentence(counts, timezone.localdate()) == (
+        f"截至{chinese_date(timezone.localdate())}，2个方面4个问题，已完成整改2个，阶段性完成、长期坚持1个，"
         "正在整改1个，整改完成率50%。"
     )
 
@@ -218,12 +219,12 @@ def test_the_counts_sentence_signature_and_date_are_optional(unit):
     plain = build_document(notice).paragraphs()
     blocks = [
         *default_blocks(notice),
-        _block("counts", as_of=date.today(), style="ongoing_open", precision=1),
+        _block("counts", as_of=timezone.localdate(), style="ongoing_open", precision=1),
         _block("signoff", text="中共测试单位委员会", as_of=date(2099, 7, 2)),
     ]
     full = build_document(notice, blocks=blocks).paragraphs()
     assert not [p for p in plain if p.startswith("截至")]
-    today = chinese_date(date.today())
+    today = chinese_date(timezone.localdate())
     assert f"截至{today}，2个方面3个问题，已完成整改3个，整改完成率100%。" in full
     assert full[-2:] == ["中共测试单位委员会", "2099年7月2日"]
 

@@ -4,11 +4,12 @@ import base64
 import hashlib
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from findings.models import Status
 from reports import services
@@ -68,7 +69,7 @@ def test_publishing_lists_the_findings_not_signed_off_and_publishes_only_once_co
 
 
 def unit_deadline():
-    return date.today() + timedelta(days=30)
+    return timezone.localdate() + timedelta(days=30)
 
 
 def test_only_the_principal_may_publish(ready):

@@ -4,6 +4,7 @@ HTML, PDF and .docx: their text and their numbering, computed from the blocks' o
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from findings.models import Status
 from reports import composing, render, services, word
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # Findings print as they stood on the notice's date and are counted as of the counts'
 # date, both read from the history: the tests' findings exist from today on.
-TODAY = date.today()
+TODAY = timezone.localdate()
 # A finding not signed off prints that it is in progress (reports.printing), with the
 # deadline the unit fixture gives it.
 IN_PROGRESS = f"正在整改中，整改时限为{chinese_date(TODAY + timedelta(days=30))}。"
