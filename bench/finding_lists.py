@@ -26,12 +26,13 @@ bench/results/finding_lists-explain.txt, and the figures to finding_lists.json.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import host
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "rectify_bench_lists"
@@ -61,6 +62,7 @@ def main():
         "--plans-only", action="store_true", help="write the plans, keep the page figures"
     )
     args = parser.parse_args()
+    machine = host.describe()  # before anything else runs on the machine
 
     exists = psql(
         "postgres", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", capture=True
@@ -227,7 +229,7 @@ def main():
     my_work = results.get("my work: staff with 1,000 findings", {}).get("cpu_ms", 0)
     summary = {
         "what": "list pages through the full middleware stack (test client), PostgreSQL",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared",
+        **machine,
         "load_average_at_end": [round(x, 2) for x in load],
         "data": counts,
         "built": built,

@@ -194,7 +194,8 @@ def report(args, result, load_before, load_after):
     the dashboard alone before the window."""
     total, alone = result["total"], result["office_dashboard_alone"]
     head = [
-        f"machine: {result['machine']}; 1-minute load average {load_before:.2f} before "
+        f"machine: {result['machine']}; {result['processor']}, core speed "
+        f"{result['core_speed_ms']} ms; 1-minute load average {load_before:.2f} before "
         f"and {load_after:.2f} after the window (other work shares the machine)",
         f"data: {result['data']}",
         f"{args.users} virtual users and {args.office_users} office users for "

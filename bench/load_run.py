@@ -26,7 +26,6 @@ of them opens the dashboard alone. It runs in a database of its own, `rectify_lo
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import socket
@@ -41,6 +40,8 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
+
+import host
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -380,6 +381,7 @@ def main():
     import load_office  # here, not at the top: it imports this module
 
     args = parse_args(load_office)
+    machine = host.describe()  # before anything else runs on the machine
     large = args.data == "large"
     db_name = OFFICE_DB_NAME if args.office else DB_NAME
     reuse = args.reuse_db and database_exists(db_name)
@@ -508,9 +510,7 @@ def main():
     result = {
         "what": "gunicorn 2 workers + PostgreSQL, loopback, users think 0.2-1.0 s"
         + (", office users on a round's dashboard" if args.office else ""),
-        "machine": (
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        ),
+        **machine,
         "data": data,
         "load_average": load_average,
         "virtual_users": args.users,
@@ -540,7 +540,8 @@ def main():
         lines = report(
             result,
             [
-                f"machine: {result['machine']}",
+                f"machine: {result['machine']}; {result['processor']}, core speed "
+                f"{result['core_speed_ms']} ms ({result['core_speed_is']})",
                 f"data: {result['data']}",
                 f"load average (1, 5, 15 min) before: {load_before}, after: {load_after}",
                 f"{args.users} virtual users for {result['seconds']} s: "
