@@ -20,7 +20,6 @@ The result is written to bench/results/import_ledger-{sqlite,postgresql}-ROWS.md
 
 import json
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -29,6 +28,8 @@ import time
 import tracemalloc
 from datetime import date
 from pathlib import Path
+
+import host
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -173,6 +174,7 @@ def runs(times):
 
 
 def main():
+    machine = host.describe()  # before anything else runs in this process
     call_command("migrate", verbosity=0)
     organisation, path, by = generate()
     load_before = os.getloadavg()[0]
@@ -201,8 +203,7 @@ def main():
     findings = AREAS * FINDINGS_PER_AREA
     result = {
         "database": connection.vendor,
-        "python": platform.python_version(),
-        "machine": platform.machine(),
+        **machine,
         "rows": data_rows,
         "findings": findings,
         "measures": findings * MEASURES_PER_FINDING,
@@ -240,8 +241,8 @@ def main():
         f"{RUNS}, each run measuring the four steps one after the other; memory by "
         "tracemalloc in a separate pass of the same run).",
         "",
-        f"- database: {connection.vendor}; Python {platform.python_version()}; "
-        f"{platform.machine()}",
+        f"- database: {connection.vendor}; {machine['machine']}; {machine['processor']}, "
+        f"core speed {machine['core_speed_ms']} ms (`bench/host.py`)",
         f"- workbook: {data_rows} data rows ({AREAS} areas, {findings} findings x "
         f"{MEASURES_PER_FINDING} measures, merged cells), {result['file_kb']} KB",
         "",

@@ -28,6 +28,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import host
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 LIMIT = 1.3
 
@@ -60,6 +62,7 @@ def main():
     parser.add_argument("--memory-renders", type=int, default=20)
     parser.add_argument("--out", default=str(BASE_DIR / "bench" / "results" / "notice_pdf.json"))
     args = parser.parse_args()
+    machine = host.describe()  # before anything else runs in this process
 
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(Path(tmp) / "bench.sqlite3")
@@ -124,12 +127,9 @@ def main():
     result = {
         "benchmark": "seed notice PDF: through the app vs WeasyPrint alone on the same HTML",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "weasyprint": weasyprint.__version__,
-        },
+        **machine,
+        "platform": platform.platform(),
+        "weasyprint": weasyprint.__version__,
         "pdf_bytes": {name: len(data) for name, data in outputs.items()},
         "repetitions": args.repeat,
         "seconds": {name: [round(t, 4) for t in values] for name, values in times.items()},

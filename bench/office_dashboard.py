@@ -15,13 +15,14 @@ Writes bench/results/office_dashboard.json.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import host
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "rectify_bench_office"
@@ -214,6 +215,7 @@ def main():
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
+    machine = host.describe()  # before anything else runs on the machine
     psql(f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
     try:
         setup_django()
@@ -233,7 +235,7 @@ def main():
         load_before = os.getloadavg()[0]
         result = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+            **machine,
             "database": "PostgreSQL",
             "units": UNITS,
             "findings": Finding.objects.count(),

@@ -202,7 +202,7 @@ def test_the_dashboard_query_count_does_not_grow_with_units_or_findings(client, 
     client.force_login(large.clerk)
     many = _dashboard_queries(client, large)
     assert few == many
-    assert many <= 12
+    assert many == 11, many  # pinned: a new query on the dashboard is a decision
 
 
 def test_a_long_list_behind_a_number_comes_in_pages_that_keep_the_filter(client, db):
