@@ -1,5 +1,6 @@
 """Writes on a person's own account: password, second factor, recovery codes."""
 
+import unicodedata
 from math import ceil
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from django_otp.models import VerifyNotAllowed
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rectify.posted import as_number
 
 from .models import PasswordHistory
 
@@ -72,7 +75,8 @@ def otp_enrol(*, user, key, token):
     """
     totp = TOTP(bytes.fromhex(key), digits=TOTP_DIGITS)
     token = _clean(token)
-    if not token.isdigit() or not totp.verify(int(token), tolerance=1):
+    number = as_number(token)
+    if number is None or not totp.verify(number, tolerance=1):
         raise AccountError(
             _("The code is not correct: enter the 6 digits the app shows now for this account.")
         )
@@ -103,7 +107,9 @@ def recovery_codes_regenerate(*, user):
 
 
 def _clean(token):
-    return "".join((token or "").split()).lower()
+    """The code as typed, without spaces, in ASCII: full-width digits (a Chinese input
+    method's) read as the digits they are."""
+    return "".join(unicodedata.normalize("NFKC", token or "").split()).lower()
 
 
 def second_factor_verify(*, user, token):
@@ -113,7 +119,8 @@ def second_factor_verify(*, user, token):
     each one doubles the wait), and are kept even though the request is refused.
     """
     token = _clean(token)
-    model = TOTPDevice if token.isdigit() and len(token) == TOTP_DIGITS else StaticDevice
+    is_totp = len(token) == TOTP_DIGITS and as_number(token) is not None
+    model = TOTPDevice if is_totp else StaticDevice
     refusal = None
     with transaction.atomic():
         device = model.objects.devices_for_user(user).select_for_update().first()

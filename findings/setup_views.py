@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rectify.confirm import confirmation_page, is_confirmed
+from rectify.posted import as_number
 
 from . import setup
 from .access import access_for, inspection_for
@@ -238,7 +239,9 @@ def inspection_setup(request, code):
                     messages.success(request, _("Area added."))
                     return redirect("findings:inspection_setup", code)
             elif action in ("rename", "up", "down"):
-                area = get_object_or_404(Area, pk=request.POST.get("area"), inspection=inspection)
+                area = get_object_or_404(
+                    Area, pk=as_number(request.POST.get("area")), inspection=inspection
+                )
                 if action == "rename":
                     renamed = AreaForm(request.POST, prefix=f"a{area.pk}")
                     if not renamed.is_valid():

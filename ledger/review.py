@@ -14,6 +14,7 @@ from findings.models import Finding
 from findings.selectors import inspections_for
 from findings.workflow import SUBMITTER, label_of, transition_for
 from rectify.confirm import confirmation_page, is_confirmed
+from rectify.posted import as_number
 
 from . import extensions, selectors, services
 from .forms import ExtensionDecisionForm, ExtensionRequestForm
@@ -97,9 +98,9 @@ def _selected(request):
     """[(pk, version seen)] of the ticked findings (the list carries each one's version)."""
     selected = []
     for value in request.POST.getlist("finding"):
-        if value.isdigit():
-            version = request.POST.get(f"version-{value}", "")
-            selected.append((int(value), int(version) if version.isdigit() else None))
+        pk = as_number(value)
+        if pk is not None:
+            selected.append((pk, as_number(request.POST.get(f"version-{value}"))))
     return selected
 
 

@@ -15,6 +15,7 @@ from findings.selectors import people_of_organisation
 from findings.workflow import ACTIONS, CONFIRMED_ACTIONS, REVIEW_ACTIONS
 from rectify.confirm import is_confirmed
 from rectify.pages import page_of
+from rectify.posted import as_number, as_text
 
 from . import filters, names, review, selectors, services
 from .evidence_response import evidence_response
@@ -440,10 +441,10 @@ def unlinked_names(request, code):
 @require_POST
 def link_name(request, code):
     inspection, _access = inspection_for(request, code, need="add_members")
-    name = (request.POST.get("name") or "").strip()
-    chosen = request.POST.get("user") or ""
+    name = as_text(request.POST.get("name"))
+    chosen = as_number(request.POST.get("user"))
     people = people_of_organisation(inspection.organisation)
-    user = people.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    user = people.filter(pk=chosen).first() if chosen is not None else None
     if not name or user is None:
         messages.error(request, _("Choose a name and the member to link it to."))
         return redirect("ledger:unlinked_names", code)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from findings.models import Inspection, ProblemCategory
 from ledger.forms import DateInput, EvidenceFilesForm
+from rectify.posted import as_number
 
 from .dashboard import FILTERS
 
@@ -63,7 +64,7 @@ class BehindForm(forms.Form):
         data["category"] = None
         if value and value != "none":
             category = ProblemCategory.objects.filter(
-                office=self.round.office_id, pk=value if value.isdigit() else None
+                office=self.round.office_id, pk=as_number(value)
             ).first()
             if category is None:
                 raise ValidationError(_("No category of this office has that number."))

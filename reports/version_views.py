@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from findings.models import WithholdReason
 from rectify.confirm import confirmation_page, is_confirmed
+from rectify.posted import NUL_REFUSED, as_text
 
 from . import freezing, selectors, services, word
 from . import render as renderer
@@ -135,7 +136,10 @@ def notice_withdraw(request, code, number):
     notice, _access = selectors.notice_for(request, code, need="publish_notice")
     version = selectors.get_version(notice, number)
     back = reverse("reports:notice_detail", args=[code])
-    reason = request.POST.get("reason", "").strip()
+    reason = as_text(request.POST.get("reason"))
+    if reason is None:
+        messages.error(request, NUL_REFUSED)
+        return redirect(back)
     if not reason:
         messages.error(request, _("Please give the reason for withdrawing the version."))
         return redirect(back)

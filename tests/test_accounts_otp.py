@@ -80,6 +80,25 @@ def test_enrolment_refuses_a_wrong_code_and_stores_nothing(client, unit):
     assert not TOTPDevice.objects.exists() and not StaticDevice.objects.exists()
 
 
+def test_a_code_typed_in_full_width_digits_is_read_as_its_digits(client, unit):
+    client.force_login(unit.staff)
+    client.get(SETUP)
+    code = _code(client.session["_accounts_totp_setup_key"])
+    full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in code)  # 1 → １
+    assert client.post(SETUP, {"code": full_width}).status_code == 302
+    assert TOTPDevice.objects.filter(user=unit.staff, confirmed=True).exists()
+
+
+@pytest.mark.parametrize("typed", ["²²²²²²", "١٢٣٤٥٦", "𐩀𐩁𐩂𐩃𐩀𐩁"])
+def test_digits_of_other_kinds_are_refused_as_a_wrong_code(client, unit, typed):
+    client.force_login(unit.staff)
+    client.get(SETUP)
+    response = client.post(SETUP, {"code": typed})
+    assert response.status_code == 200
+    assert "验证码不正确" in response.text
+    assert not TOTPDevice.objects.exists()
+
+
 def test_enrolment_shows_the_recovery_codes_once(client, unit):
     client.force_login(unit.staff)
     codes = _enrol(client)

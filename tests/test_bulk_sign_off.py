@@ -110,6 +110,17 @@ def test_findings_of_another_unit_are_not_found(client, unit, other_unit):
     assert statuses(theirs) == [Status.SUBMITTED]
 
 
+@pytest.mark.parametrize("number", ["9" * 30, "²", "-1", "1.0"])
+def test_a_ticked_row_that_is_no_id_is_ignored_and_changes_nothing(client, unit, number):
+    findings = submitted(unit, 1)
+    client.force_login(unit.leader)
+    data = {"finding": [number], f"version-{number}": "1", "confirmed": "1"}
+    assert client.post(BULK, data).status_code == 404  # nothing ticked that exists
+    data = ticked(findings) | {f"version-{findings[0].pk}": number}
+    assert client.post(BULK, data).status_code == 200  # asks again: the version is unknown
+    assert statuses(findings) == [Status.SUBMITTED]
+
+
 def _queries(client, findings):
     with CaptureQueriesContext(connection) as ctx:
         response = client.post(BULK, ticked(findings) | {"confirmed": "1"})

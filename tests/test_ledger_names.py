@@ -90,7 +90,11 @@ def test_only_a_member_of_the_unit_can_be_linked_and_refusals_change_nothing(
     client.force_login(unit.principal)
 
     client.post(link_url(unit), {"name": "办公室主任", "user": outsider.pk})
-    client.post(link_url(unit), {"name": "办公室主任", "user": "x"})
+    for user in ["x", "²", "9" * 30]:  # isdigit() but not int(); beyond 64 bits
+        assert client.post(link_url(unit), {"name": "办公室主任", "user": user}).status_code == 302
+    for name in ["办公室主任\x00", "\x00"]:
+        response = client.post(link_url(unit), {"name": name, "user": unit.staff.pk})
+        assert response.status_code == 302
     client.force_login(unit.staff)
     assert (
         client.post(link_url(unit), {"name": "办公室主任", "user": unit.staff.pk}).status_code

@@ -190,6 +190,15 @@ def test_a_withdrawal_needs_a_reason_and_the_principal_and_happens_once(ready, c
     assert NoticeWithdrawal.objects.count() == 1
 
 
+def test_a_withdrawal_reason_with_a_nul_character_is_refused_with_a_message(ready, client):
+    version = publish(ready)
+    client.force_login(ready.principal)
+    url = reverse("reports:notice_withdraw", args=[ready.inspection.code, version.number])
+    response = client.post(url, {"reason": "有误\x00。", "confirmed": "1"}, follow=True)
+    assert "文字中含有无法保存的空字符（NUL）" in response.content.decode()
+    assert not NoticeWithdrawal.objects.exists()
+
+
 @pytest.mark.parametrize("field, suffix", [("html", ""), ("pdf", "_pdf"), ("docx", "_docx")])
 def test_a_frozen_file_lost_from_storage_is_a_404_not_a_500(ready, client, field, suffix):
     version = publish(ready)

@@ -84,6 +84,16 @@ def test_areas_are_added_renamed_and_reordered(client, unit):
     assert unit.inspection.areas.get(pk=third.pk).position == 1
 
 
+@pytest.mark.parametrize("area", ["", "abc", "²", "9" * 30, "-1"])
+def test_an_area_that_is_no_number_of_this_inspection_is_not_found(client, unit, area):
+    client.force_login(unit.principal)
+    url = reverse("findings:inspection_setup", args=[unit.inspection.code])
+    before = list(unit.inspection.areas.order_by("pk").values_list("pk", "position", "title"))
+    assert client.post(url, {"action": "up", "area": area}).status_code == 404
+    after = list(unit.inspection.areas.order_by("pk").values_list("pk", "position", "title"))
+    assert after == before
+
+
 def test_the_principal_edits_the_particulars(client, unit):
     client.force_login(unit.principal)
     url = reverse("findings:inspection_setup", args=[unit.inspection.code])
