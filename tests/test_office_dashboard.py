@@ -135,7 +135,17 @@ def test_the_dashboard_links_each_number_to_its_list(client, round_world):
     assert f'href="{behind}?show=all">6<' in html
 
 
-@pytest.mark.parametrize("query", ["unit=nope", "show=everything", "category=999", "category=x"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "unit=nope",
+        "show=everything",
+        "category=999",
+        "category=x",
+        "category=²",
+        "category=" + "9" * 30,
+    ],
+)
 def test_a_list_behind_an_unknown_unit_filter_or_category_is_not_found(client, round_world, query):
     unit, second, district = round_world
     client.force_login(district.clerk)
