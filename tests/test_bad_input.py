@@ -1,5 +1,5 @@
-"""No form ends in a server error for anything a person can type or a tampered request can
-send, and a refused one changes nothing.
+"""No request ends in a server error for anything a person can type or a tampered request
+can send, and a refused one changes nothing.
 
 Every POST of the URL matrix is sent as the first person it accepts, with its valid
 data, once with nothing at all and then with each field in turn replaced by a value a
@@ -8,7 +8,11 @@ in text), digits beyond 64 bits, a negative number, an impossible date, 20,000
 characters, a word, and digits that str.isdigit() takes but int() does not. Run on
 SQLite and PostgreSQL (the CI runs both), it found a bulk sign-off of an id beyond 64
 bits failing on SQLite and a withdrawal reason with a NUL character on PostgreSQL.
+Every GET page of the matrix is asked, the same way, with each of those values in every
+query parameter that a view or a filter form reads.
 """
+
+from urllib.parse import urlencode
 
 import pytest
 from django.db import transaction
@@ -19,6 +23,12 @@ from .fixtures_matrix import PEOPLE, _snapshot, build_world
 from .test_url_matrix import MATRIX
 
 BAD_VALUES = ["", "a\x00b", "9" * 30, "-1", "2026-02-30", "字" * 20_000, "abc", "²"]
+# Every query parameter read by a view (request.GET) or by a list's filter form.
+QUERY_PARAMETERS = [
+    "q", "page", "status", "area", "leader", "person", "category", "overdue", "soon",
+    "returned", "extended", "only", "kind", "finding", "show", "unit", "audience", "old",
+    "new", "next",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -69,6 +79,28 @@ def test_every_post_of_the_matrix_answers_bad_input_without_a_server_error(clien
             elif status != 302 and changed:
                 failures.append((name, person, label, f"refused with {status} but changed"))
     assert sent > 300  # every POST of the matrix, with its fields
+    assert failures == []
+
+
+def test_every_page_of_the_matrix_answers_bad_query_parameters_without_a_server_error(
+    client, world
+):
+    client.raise_request_exception = False
+    failures, sent = [], 0
+    for name, entries in MATRIX.items():
+        for method, build_url, _data, expected in entries:
+            seeing = [p for p in PEOPLE if p != "anonymous" and expected[p] == 200]
+            if method != "get" or not seeing:
+                continue
+            world.login_as(client, seeing[0])
+            url = build_url(world)
+            for value in BAD_VALUES:
+                query = urlencode(dict.fromkeys(QUERY_PARAMETERS, value))
+                response = client.get(f"{url}{'&' if '?' in url else '?'}{query}")
+                sent += 1
+                if response.status_code >= 500:
+                    failures.append((name, seeing[0], value[:12], response.status_code))
+    assert sent > 300
     assert failures == []
 
 
