@@ -107,8 +107,8 @@ def recovery_codes_regenerate(*, user):
 
 
 def _clean(token):
-    """The code as typed, without spaces, in ASCII: full-width digits (a Chinese input
-    method's) read as the digits they are."""
+    """The code as typed, without spaces, in lower case; full-width characters (a Chinese
+    input method's) read as the ASCII ones they stand for (NFKC)."""
     return "".join(unicodedata.normalize("NFKC", token or "").split()).lower()
 
 

@@ -36,13 +36,14 @@ def world(unit, outsider, administrators, district, other_district, tmp_path):
     return build_world(unit, outsider, administrators, district, other_district, tmp_path)
 
 
-def _posts():
-    """(url name, entry, the first person it accepts) of every POST of the matrix."""
+def _entries(method, answered):
+    """(url name, build_url, build_data, person) of every `method` entry of the matrix,
+    with the first logged-in person it answers with the status `answered`."""
     for name, entries in MATRIX.items():
-        for method, build_url, build_data, expected in entries:
-            accepted = [p for p in PEOPLE if p != "anonymous" and expected[p] == 302]
-            if method == "post" and accepted:
-                yield name, build_url, build_data, accepted[0]
+        for entry_method, build_url, build_data, expected in entries:
+            people = [p for p in PEOPLE if p != "anonymous" and expected[p] == answered]
+            if entry_method == method and people:
+                yield name, build_url, build_data, people[0]
 
 
 def _send(client, world, person, build_url, build_data, change):
@@ -61,7 +62,7 @@ def _send(client, world, person, build_url, build_data, change):
 def test_every_post_of_the_matrix_answers_bad_input_without_a_server_error(client, world):
     client.raise_request_exception = False  # a server error is a 500 here, listed below
     failures, sent = [], 0
-    for name, build_url, build_data, person in _posts():
+    for name, build_url, build_data, person in _entries("post", 302):
         with transaction.atomic():
             fields = list(build_data(world)) if build_data else []
             transaction.set_rollback(True)
@@ -87,19 +88,15 @@ def test_every_page_of_the_matrix_answers_bad_query_parameters_without_a_server_
 ):
     client.raise_request_exception = False
     failures, sent = [], 0
-    for name, entries in MATRIX.items():
-        for method, build_url, _data, expected in entries:
-            seeing = [p for p in PEOPLE if p != "anonymous" and expected[p] == 200]
-            if method != "get" or not seeing:
-                continue
-            world.login_as(client, seeing[0])
-            url = build_url(world)
-            for value in BAD_VALUES:
-                query = urlencode(dict.fromkeys(QUERY_PARAMETERS, value))
-                response = client.get(f"{url}{'&' if '?' in url else '?'}{query}")
-                sent += 1
-                if response.status_code >= 500:
-                    failures.append((name, seeing[0], value[:12], response.status_code))
+    for name, build_url, _data, person in _entries("get", 200):
+        world.login_as(client, person)
+        url = build_url(world)
+        for value in BAD_VALUES:
+            query = urlencode(dict.fromkeys(QUERY_PARAMETERS, value))
+            response = client.get(f"{url}{'&' if '?' in url else '?'}{query}")
+            sent += 1
+            if response.status_code >= 500:
+                failures.append((name, person, value[:12], response.status_code))
     assert sent > 300
     assert failures == []
 
